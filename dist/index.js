@@ -27803,1782 +27803,6 @@ var require_dist = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/constants.js
-var require_constants6 = __commonJS({
-  "node_modules/picomatch/lib/constants.js"(exports, module) {
-    "use strict";
-    var WIN_SLASH = "\\\\/";
-    var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
-    var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
-    var DOT_LITERAL = "\\.";
-    var PLUS_LITERAL = "\\+";
-    var QMARK_LITERAL = "\\?";
-    var SLASH_LITERAL = "\\/";
-    var ONE_CHAR = "(?=.)";
-    var QMARK2 = "[^/]";
-    var END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
-    var START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
-    var DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
-    var NO_DOT = `(?!${DOT_LITERAL})`;
-    var NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
-    var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
-    var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
-    var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
-    var STAR = `${QMARK2}*?`;
-    var SEP = "/";
-    var POSIX_CHARS = {
-      DOT_LITERAL,
-      PLUS_LITERAL,
-      QMARK_LITERAL,
-      SLASH_LITERAL,
-      ONE_CHAR,
-      QMARK: QMARK2,
-      END_ANCHOR,
-      DOTS_SLASH,
-      NO_DOT,
-      NO_DOTS,
-      NO_DOT_SLASH,
-      NO_DOTS_SLASH,
-      QMARK_NO_DOT,
-      STAR,
-      START_ANCHOR,
-      SEP
-    };
-    var WINDOWS_CHARS = {
-      ...POSIX_CHARS,
-      SLASH_LITERAL: `[${WIN_SLASH}]`,
-      QMARK: WIN_NO_SLASH,
-      STAR: `${WIN_NO_SLASH}*?`,
-      DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
-      NO_DOT: `(?!${DOT_LITERAL})`,
-      NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-      NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
-      NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-      QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
-      START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
-      END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
-      SEP: "\\"
-    };
-    var POSIX_REGEX_SOURCE = {
-      __proto__: null,
-      alnum: "a-zA-Z0-9",
-      alpha: "a-zA-Z",
-      ascii: "\\x00-\\x7F",
-      blank: " \\t",
-      cntrl: "\\x00-\\x1F\\x7F",
-      digit: "0-9",
-      graph: "\\x21-\\x7E",
-      lower: "a-z",
-      print: "\\x20-\\x7E ",
-      punct: "\\-!\"#$%&'()\\*+,./:;<=>?@[\\]^_`{|}~",
-      space: " \\t\\r\\n\\v\\f",
-      upper: "A-Z",
-      word: "A-Za-z0-9_",
-      xdigit: "A-Fa-f0-9"
-    };
-    module.exports = {
-      DEFAULT_MAX_EXTGLOB_RECURSION,
-      MAX_LENGTH: 1024 * 64,
-      POSIX_REGEX_SOURCE,
-      // regular expressions
-      REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
-      REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
-      REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
-      REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
-      REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
-      REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
-      // Replace globs with equivalent patterns to reduce parsing time.
-      REPLACEMENTS: {
-        __proto__: null,
-        "***": "*",
-        "**/**": "**",
-        "**/**/**": "**"
-      },
-      // Digits
-      CHAR_0: 48,
-      /* 0 */
-      CHAR_9: 57,
-      /* 9 */
-      // Alphabet chars.
-      CHAR_UPPERCASE_A: 65,
-      /* A */
-      CHAR_LOWERCASE_A: 97,
-      /* a */
-      CHAR_UPPERCASE_Z: 90,
-      /* Z */
-      CHAR_LOWERCASE_Z: 122,
-      /* z */
-      CHAR_LEFT_PARENTHESES: 40,
-      /* ( */
-      CHAR_RIGHT_PARENTHESES: 41,
-      /* ) */
-      CHAR_ASTERISK: 42,
-      /* * */
-      // Non-alphabetic chars.
-      CHAR_AMPERSAND: 38,
-      /* & */
-      CHAR_AT: 64,
-      /* @ */
-      CHAR_BACKWARD_SLASH: 92,
-      /* \ */
-      CHAR_CARRIAGE_RETURN: 13,
-      /* \r */
-      CHAR_CIRCUMFLEX_ACCENT: 94,
-      /* ^ */
-      CHAR_COLON: 58,
-      /* : */
-      CHAR_COMMA: 44,
-      /* , */
-      CHAR_DOT: 46,
-      /* . */
-      CHAR_DOUBLE_QUOTE: 34,
-      /* " */
-      CHAR_EQUAL: 61,
-      /* = */
-      CHAR_EXCLAMATION_MARK: 33,
-      /* ! */
-      CHAR_FORM_FEED: 12,
-      /* \f */
-      CHAR_FORWARD_SLASH: 47,
-      /* / */
-      CHAR_GRAVE_ACCENT: 96,
-      /* ` */
-      CHAR_HASH: 35,
-      /* # */
-      CHAR_HYPHEN_MINUS: 45,
-      /* - */
-      CHAR_LEFT_ANGLE_BRACKET: 60,
-      /* < */
-      CHAR_LEFT_CURLY_BRACE: 123,
-      /* { */
-      CHAR_LEFT_SQUARE_BRACKET: 91,
-      /* [ */
-      CHAR_LINE_FEED: 10,
-      /* \n */
-      CHAR_NO_BREAK_SPACE: 160,
-      /* \u00A0 */
-      CHAR_PERCENT: 37,
-      /* % */
-      CHAR_PLUS: 43,
-      /* + */
-      CHAR_QUESTION_MARK: 63,
-      /* ? */
-      CHAR_RIGHT_ANGLE_BRACKET: 62,
-      /* > */
-      CHAR_RIGHT_CURLY_BRACE: 125,
-      /* } */
-      CHAR_RIGHT_SQUARE_BRACKET: 93,
-      /* ] */
-      CHAR_SEMICOLON: 59,
-      /* ; */
-      CHAR_SINGLE_QUOTE: 39,
-      /* ' */
-      CHAR_SPACE: 32,
-      /*   */
-      CHAR_TAB: 9,
-      /* \t */
-      CHAR_UNDERSCORE: 95,
-      /* _ */
-      CHAR_VERTICAL_LINE: 124,
-      /* | */
-      CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
-      /* \uFEFF */
-      /**
-       * Create EXTGLOB_CHARS
-       */
-      extglobChars(chars) {
-        return {
-          "!": { type: "negate", open: "(?:(?!(?:", close: `))${chars.STAR})` },
-          "?": { type: "qmark", open: "(?:", close: ")?" },
-          "+": { type: "plus", open: "(?:", close: ")+" },
-          "*": { type: "star", open: "(?:", close: ")*" },
-          "@": { type: "at", open: "(?:", close: ")" }
-        };
-      },
-      /**
-       * Create GLOB_CHARS
-       */
-      globChars(win32) {
-        return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
-      }
-    };
-  }
-});
-
-// node_modules/picomatch/lib/utils.js
-var require_utils2 = __commonJS({
-  "node_modules/picomatch/lib/utils.js"(exports) {
-    "use strict";
-    var {
-      REGEX_BACKSLASH,
-      REGEX_REMOVE_BACKSLASH,
-      REGEX_SPECIAL_CHARS,
-      REGEX_SPECIAL_CHARS_GLOBAL
-    } = require_constants6();
-    exports.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
-    exports.hasRegexChars = (str3) => REGEX_SPECIAL_CHARS.test(str3);
-    exports.isRegexChar = (str3) => str3.length === 1 && exports.hasRegexChars(str3);
-    exports.escapeRegex = (str3) => str3.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
-    exports.toPosixSlashes = (str3) => str3.replace(REGEX_BACKSLASH, "/");
-    exports.isWindows = () => {
-      if (typeof navigator !== "undefined" && navigator.platform) {
-        const platform2 = navigator.platform.toLowerCase();
-        return platform2 === "win32" || platform2 === "windows";
-      }
-      if (typeof process !== "undefined" && process.platform) {
-        return process.platform === "win32";
-      }
-      return false;
-    };
-    exports.removeBackslashes = (str3) => {
-      return str3.replace(REGEX_REMOVE_BACKSLASH, (match) => {
-        return match === "\\" ? "" : match;
-      });
-    };
-    exports.escapeLast = (input2, char, lastIdx) => {
-      const idx = input2.lastIndexOf(char, lastIdx);
-      if (idx === -1) return input2;
-      if (input2[idx - 1] === "\\") return exports.escapeLast(input2, char, idx - 1);
-      return `${input2.slice(0, idx)}\\${input2.slice(idx)}`;
-    };
-    exports.removePrefix = (input2, state = {}) => {
-      let output2 = input2;
-      if (output2.startsWith("./")) {
-        output2 = output2.slice(2);
-        state.prefix = "./";
-      }
-      return output2;
-    };
-    exports.wrapOutput = (input2, state = {}, options = {}) => {
-      const prepend = options.contains ? "" : "^";
-      const append = options.contains ? "" : "$";
-      let output2 = `${prepend}(?:${input2})${append}`;
-      if (state.negated === true) {
-        output2 = `(?:^(?!${output2}).*$)`;
-      }
-      return output2;
-    };
-    exports.basename = (path6, { windows } = {}) => {
-      const segs = path6.split(windows ? /[\\/]/ : "/");
-      const last = segs[segs.length - 1];
-      if (last === "") {
-        return segs[segs.length - 2];
-      }
-      return last;
-    };
-  }
-});
-
-// node_modules/picomatch/lib/scan.js
-var require_scan = __commonJS({
-  "node_modules/picomatch/lib/scan.js"(exports, module) {
-    "use strict";
-    var utils = require_utils2();
-    var {
-      CHAR_ASTERISK,
-      /* * */
-      CHAR_AT,
-      /* @ */
-      CHAR_BACKWARD_SLASH,
-      /* \ */
-      CHAR_COMMA,
-      /* , */
-      CHAR_DOT,
-      /* . */
-      CHAR_EXCLAMATION_MARK,
-      /* ! */
-      CHAR_FORWARD_SLASH,
-      /* / */
-      CHAR_LEFT_CURLY_BRACE,
-      /* { */
-      CHAR_LEFT_PARENTHESES,
-      /* ( */
-      CHAR_LEFT_SQUARE_BRACKET,
-      /* [ */
-      CHAR_PLUS,
-      /* + */
-      CHAR_QUESTION_MARK,
-      /* ? */
-      CHAR_RIGHT_CURLY_BRACE,
-      /* } */
-      CHAR_RIGHT_PARENTHESES,
-      /* ) */
-      CHAR_RIGHT_SQUARE_BRACKET
-      /* ] */
-    } = require_constants6();
-    var isPathSeparator = (code) => {
-      return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
-    };
-    var depth = (token) => {
-      if (token.isPrefix !== true) {
-        token.depth = token.isGlobstar ? Infinity : 1;
-      }
-    };
-    var scan = (input2, options) => {
-      const opts = options || {};
-      const length = input2.length - 1;
-      const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
-      const slashes = [];
-      const tokens = [];
-      const parts = [];
-      let str3 = input2;
-      let index = -1;
-      let start = 0;
-      let lastIndex = 0;
-      let isBrace = false;
-      let isBracket = false;
-      let isGlob = false;
-      let isExtglob = false;
-      let isGlobstar = false;
-      let braceEscaped = false;
-      let backslashes = false;
-      let negated = false;
-      let negatedExtglob = false;
-      let finished = false;
-      let braces = 0;
-      let prev;
-      let code;
-      let token = { value: "", depth: 0, isGlob: false };
-      const eos = () => index >= length;
-      const peek2 = () => str3.charCodeAt(index + 1);
-      const advance2 = () => {
-        prev = code;
-        return str3.charCodeAt(++index);
-      };
-      while (index < length) {
-        code = advance2();
-        let next;
-        if (code === CHAR_BACKWARD_SLASH) {
-          backslashes = token.backslashes = true;
-          code = advance2();
-          if (code === CHAR_LEFT_CURLY_BRACE) {
-            braceEscaped = true;
-          }
-          continue;
-        }
-        if (braceEscaped === true || code === CHAR_LEFT_CURLY_BRACE) {
-          braces++;
-          while (eos() !== true && (code = advance2())) {
-            if (code === CHAR_BACKWARD_SLASH) {
-              backslashes = token.backslashes = true;
-              advance2();
-              continue;
-            }
-            if (code === CHAR_LEFT_CURLY_BRACE) {
-              braces++;
-              continue;
-            }
-            if (braceEscaped !== true && code === CHAR_DOT && (code = advance2()) === CHAR_DOT) {
-              isBrace = token.isBrace = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              if (scanToEnd === true) {
-                continue;
-              }
-              break;
-            }
-            if (braceEscaped !== true && code === CHAR_COMMA) {
-              isBrace = token.isBrace = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              if (scanToEnd === true) {
-                continue;
-              }
-              break;
-            }
-            if (code === CHAR_RIGHT_CURLY_BRACE) {
-              braces--;
-              if (braces === 0) {
-                braceEscaped = false;
-                isBrace = token.isBrace = true;
-                finished = true;
-                break;
-              }
-            }
-          }
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code === CHAR_FORWARD_SLASH) {
-          slashes.push(index);
-          tokens.push(token);
-          token = { value: "", depth: 0, isGlob: false };
-          if (finished === true) continue;
-          if (prev === CHAR_DOT && index === start + 1) {
-            start += 2;
-            continue;
-          }
-          lastIndex = index + 1;
-          continue;
-        }
-        if (opts.noext !== true) {
-          const isExtglobChar = code === CHAR_PLUS || code === CHAR_AT || code === CHAR_ASTERISK || code === CHAR_QUESTION_MARK || code === CHAR_EXCLAMATION_MARK;
-          if (isExtglobChar === true && peek2() === CHAR_LEFT_PARENTHESES) {
-            isGlob = token.isGlob = true;
-            isExtglob = token.isExtglob = true;
-            finished = true;
-            if (code === CHAR_EXCLAMATION_MARK && index === start) {
-              negatedExtglob = true;
-            }
-            if (scanToEnd === true) {
-              let parens = 0;
-              while (eos() !== true && (code = advance2())) {
-                if (code === CHAR_BACKWARD_SLASH) {
-                  backslashes = token.backslashes = true;
-                  advance2();
-                  continue;
-                }
-                if (code === CHAR_LEFT_PARENTHESES) {
-                  parens++;
-                  continue;
-                }
-                if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-                  finished = true;
-                  break;
-                }
-              }
-              continue;
-            }
-            break;
-          }
-        }
-        if (code === CHAR_ASTERISK) {
-          if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
-          isGlob = token.isGlob = true;
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code === CHAR_QUESTION_MARK) {
-          isGlob = token.isGlob = true;
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code === CHAR_LEFT_SQUARE_BRACKET) {
-          while (eos() !== true && (next = advance2())) {
-            if (next === CHAR_BACKWARD_SLASH) {
-              backslashes = token.backslashes = true;
-              advance2();
-              continue;
-            }
-            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
-              isBracket = token.isBracket = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              break;
-            }
-          }
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index === start) {
-          negated = token.negated = true;
-          start++;
-          continue;
-        }
-        if (opts.noparen !== true && code === CHAR_LEFT_PARENTHESES) {
-          isGlob = token.isGlob = true;
-          if (scanToEnd === true) {
-            let parens = 1;
-            while (eos() !== true && (code = advance2())) {
-              if (code === CHAR_BACKWARD_SLASH) {
-                backslashes = token.backslashes = true;
-                advance2();
-                continue;
-              }
-              if (code === CHAR_LEFT_PARENTHESES) {
-                parens++;
-                continue;
-              }
-              if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-                finished = true;
-                break;
-              }
-            }
-            continue;
-          }
-          break;
-        }
-        if (isGlob === true) {
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-      }
-      if (opts.noext === true) {
-        isExtglob = false;
-        isGlob = false;
-      }
-      let base = str3;
-      let prefix = "";
-      let glob = "";
-      if (start > 0) {
-        prefix = str3.slice(0, start);
-        str3 = str3.slice(start);
-        lastIndex -= start;
-      }
-      if (base && isGlob === true && lastIndex > 0) {
-        base = str3.slice(0, lastIndex);
-        glob = str3.slice(lastIndex);
-      } else if (isGlob === true) {
-        base = "";
-        glob = str3;
-      } else {
-        base = str3;
-      }
-      if (base && base !== "" && base !== "/" && base !== str3) {
-        if (isPathSeparator(base.charCodeAt(base.length - 1))) {
-          base = base.slice(0, -1);
-        }
-      }
-      if (opts.unescape === true) {
-        if (glob) glob = utils.removeBackslashes(glob);
-        if (base && backslashes === true) {
-          base = utils.removeBackslashes(base);
-        }
-      }
-      const state = {
-        prefix,
-        input: input2,
-        start,
-        base,
-        glob,
-        isBrace,
-        isBracket,
-        isGlob,
-        isExtglob,
-        isGlobstar,
-        negated,
-        negatedExtglob
-      };
-      if (opts.tokens === true) {
-        state.maxDepth = 0;
-        if (!isPathSeparator(code)) {
-          tokens.push(token);
-        }
-        state.tokens = tokens;
-      }
-      if (opts.parts === true || opts.tokens === true) {
-        let prevIndex;
-        for (let idx = 0; idx < slashes.length; idx++) {
-          const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
-          const i = slashes[idx];
-          const value2 = input2.slice(n2, i);
-          if (opts.tokens) {
-            if (idx === 0 && start !== 0) {
-              tokens[idx].isPrefix = true;
-              tokens[idx].value = prefix;
-            } else {
-              tokens[idx].value = value2;
-            }
-            depth(tokens[idx]);
-            state.maxDepth += tokens[idx].depth;
-          }
-          if (i >= start) {
-            parts.push(value2);
-            prevIndex = i;
-          }
-        }
-        const n = prevIndex !== void 0 ? prevIndex + 1 : start;
-        const value = input2.slice(n);
-        parts.push(value);
-        if (opts.tokens && prevIndex && prevIndex + 1 < input2.length) {
-          tokens[tokens.length - 1].value = value;
-          depth(tokens[tokens.length - 1]);
-          state.maxDepth += tokens[tokens.length - 1].depth;
-        }
-        state.slashes = slashes;
-        state.parts = parts;
-      }
-      return state;
-    };
-    module.exports = scan;
-  }
-});
-
-// node_modules/picomatch/lib/parse.js
-var require_parse2 = __commonJS({
-  "node_modules/picomatch/lib/parse.js"(exports, module) {
-    "use strict";
-    var constants3 = require_constants6();
-    var utils = require_utils2();
-    var {
-      MAX_LENGTH,
-      POSIX_REGEX_SOURCE,
-      REGEX_NON_SPECIAL_CHARS,
-      REGEX_SPECIAL_CHARS_BACKREF,
-      REPLACEMENTS
-    } = constants3;
-    var expandRange = (args, options) => {
-      if (typeof options.expandRange === "function") {
-        return options.expandRange(...args, options);
-      }
-      args.sort();
-      const value = `[${args.join("-")}]`;
-      try {
-        new RegExp(value);
-      } catch (ex) {
-        return args.map((v) => utils.escapeRegex(v)).join("..");
-      }
-      return value;
-    };
-    var syntaxError = (type, char) => {
-      return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
-    };
-    var splitTopLevel = (input2) => {
-      const parts = [];
-      let bracket = 0;
-      let paren = 0;
-      let quote = 0;
-      let value = "";
-      let escaped = false;
-      for (const ch of input2) {
-        if (escaped === true) {
-          value += ch;
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          value += ch;
-          escaped = true;
-          continue;
-        }
-        if (ch === '"') {
-          quote = quote === 1 ? 0 : 1;
-          value += ch;
-          continue;
-        }
-        if (quote === 0) {
-          if (ch === "[") {
-            bracket++;
-          } else if (ch === "]" && bracket > 0) {
-            bracket--;
-          } else if (bracket === 0) {
-            if (ch === "(") {
-              paren++;
-            } else if (ch === ")" && paren > 0) {
-              paren--;
-            } else if (ch === "|" && paren === 0) {
-              parts.push(value);
-              value = "";
-              continue;
-            }
-          }
-        }
-        value += ch;
-      }
-      parts.push(value);
-      return parts;
-    };
-    var isPlainBranch = (branch) => {
-      let escaped = false;
-      for (const ch of branch) {
-        if (escaped === true) {
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          escaped = true;
-          continue;
-        }
-        if (/[?*+@!()[\]{}]/.test(ch)) {
-          return false;
-        }
-      }
-      return true;
-    };
-    var normalizeSimpleBranch = (branch) => {
-      let value = branch.trim();
-      let changed = true;
-      while (changed === true) {
-        changed = false;
-        if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
-          value = value.slice(2, -1);
-          changed = true;
-        }
-      }
-      if (!isPlainBranch(value)) {
-        return;
-      }
-      return value.replace(/\\(.)/g, "$1");
-    };
-    var hasRepeatedCharPrefixOverlap = (branches) => {
-      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
-      for (let i = 0; i < values.length; i++) {
-        for (let j = i + 1; j < values.length; j++) {
-          const a = values[i];
-          const b = values[j];
-          const char = a[0];
-          if (!char || a !== char.repeat(a.length) || b !== char.repeat(b.length)) {
-            continue;
-          }
-          if (a === b || a.startsWith(b) || b.startsWith(a)) {
-            return true;
-          }
-        }
-      }
-      return false;
-    };
-    var parseRepeatedExtglob = (pattern, requireEnd = true) => {
-      if (pattern[0] !== "+" && pattern[0] !== "*" || pattern[1] !== "(") {
-        return;
-      }
-      let bracket = 0;
-      let paren = 0;
-      let quote = 0;
-      let escaped = false;
-      for (let i = 1; i < pattern.length; i++) {
-        const ch = pattern[i];
-        if (escaped === true) {
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          escaped = true;
-          continue;
-        }
-        if (ch === '"') {
-          quote = quote === 1 ? 0 : 1;
-          continue;
-        }
-        if (quote === 1) {
-          continue;
-        }
-        if (ch === "[") {
-          bracket++;
-          continue;
-        }
-        if (ch === "]" && bracket > 0) {
-          bracket--;
-          continue;
-        }
-        if (bracket > 0) {
-          continue;
-        }
-        if (ch === "(") {
-          paren++;
-          continue;
-        }
-        if (ch === ")") {
-          paren--;
-          if (paren === 0) {
-            if (requireEnd === true && i !== pattern.length - 1) {
-              return;
-            }
-            return {
-              type: pattern[0],
-              body: pattern.slice(2, i),
-              end: i
-            };
-          }
-        }
-      }
-    };
-    var buildCharClassStar = (chars) => {
-      const source = chars.length === 1 ? utils.escapeRegex(chars[0]) : `[${chars.map((ch) => utils.escapeRegex(ch)).join("")}]`;
-      return `${source}*`;
-    };
-    var getStarExtglobSequenceChars = (pattern) => {
-      let index = 0;
-      const chars = [];
-      while (index < pattern.length) {
-        const match = parseRepeatedExtglob(pattern.slice(index), false);
-        if (!match || match.type !== "*") {
-          return;
-        }
-        const branches = splitTopLevel(match.body).map((branch2) => branch2.trim());
-        if (branches.length !== 1) {
-          return;
-        }
-        const branch = normalizeSimpleBranch(branches[0]);
-        if (!branch || branch.length !== 1) {
-          return;
-        }
-        chars.push(branch);
-        index += match.end + 1;
-      }
-      if (chars.length < 1) {
-        return;
-      }
-      return chars;
-    };
-    var repeatedExtglobRecursion = (pattern) => {
-      let depth = 0;
-      let value = pattern.trim();
-      let match = parseRepeatedExtglob(value);
-      while (match) {
-        depth++;
-        value = match.body.trim();
-        match = parseRepeatedExtglob(value);
-      }
-      return depth;
-    };
-    var analyzeRepeatedExtglob = (body, options) => {
-      if (options.maxExtglobRecursion === false) {
-        return { risky: false };
-      }
-      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants3.DEFAULT_MAX_EXTGLOB_RECURSION;
-      const branches = splitTopLevel(body).map((branch) => branch.trim());
-      if (branches.length > 1) {
-        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
-          return { risky: true };
-        }
-      }
-      const safeChars = [];
-      let sawStarSequence = false;
-      let combinable = true;
-      for (const branch of branches) {
-        const chars = getStarExtglobSequenceChars(branch);
-        if (chars) {
-          sawStarSequence = true;
-          safeChars.push(...chars);
-          continue;
-        }
-        const literal3 = normalizeSimpleBranch(branch);
-        if (literal3 && literal3.length === 1) {
-          safeChars.push(literal3);
-          continue;
-        }
-        combinable = false;
-        if (repeatedExtglobRecursion(branch) > max) {
-          return { risky: true };
-        }
-      }
-      if (sawStarSequence) {
-        return combinable ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) } : { risky: true };
-      }
-      return { risky: false };
-    };
-    var parse5 = (input2, options) => {
-      if (typeof input2 !== "string") {
-        throw new TypeError("Expected a string");
-      }
-      input2 = REPLACEMENTS[input2] || input2;
-      const opts = { ...options };
-      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      let len = input2.length;
-      if (len > max) {
-        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
-      }
-      const bos = { type: "bos", value: "", output: opts.prepend || "" };
-      const tokens = [bos];
-      const capture = opts.capture ? "" : "?:";
-      const PLATFORM_CHARS = constants3.globChars(opts.windows);
-      const EXTGLOB_CHARS = constants3.extglobChars(PLATFORM_CHARS);
-      const {
-        DOT_LITERAL,
-        PLUS_LITERAL,
-        SLASH_LITERAL,
-        ONE_CHAR,
-        DOTS_SLASH,
-        NO_DOT,
-        NO_DOT_SLASH,
-        NO_DOTS_SLASH,
-        QMARK: QMARK2,
-        QMARK_NO_DOT,
-        STAR,
-        START_ANCHOR
-      } = PLATFORM_CHARS;
-      const globstar = (opts2) => {
-        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-      };
-      const nodot = opts.dot ? "" : NO_DOT;
-      const qmarkNoDot = opts.dot ? QMARK2 : QMARK_NO_DOT;
-      let star = opts.bash === true ? globstar(opts) : STAR;
-      if (opts.capture) {
-        star = `(${star})`;
-      }
-      if (typeof opts.noext === "boolean") {
-        opts.noextglob = opts.noext;
-      }
-      const state = {
-        input: input2,
-        index: -1,
-        start: 0,
-        dot: opts.dot === true,
-        consumed: "",
-        output: "",
-        prefix: "",
-        backtrack: false,
-        negated: false,
-        brackets: 0,
-        braces: 0,
-        parens: 0,
-        quotes: 0,
-        globstar: false,
-        tokens
-      };
-      input2 = utils.removePrefix(input2, state);
-      len = input2.length;
-      const extglobs = [];
-      const braces = [];
-      const stack = [];
-      let prev = bos;
-      let value;
-      const eos = () => state.index === len - 1;
-      const peek2 = state.peek = (n = 1) => input2[state.index + n];
-      const advance2 = state.advance = () => input2[++state.index] || "";
-      const remaining = () => input2.slice(state.index + 1);
-      const consume = (value2 = "", num = 0) => {
-        state.consumed += value2;
-        state.index += num;
-      };
-      const append = (token) => {
-        state.output += token.output != null ? token.output : token.value;
-        consume(token.value);
-      };
-      const negate = () => {
-        let count3 = 1;
-        while (peek2() === "!" && (peek2(2) !== "(" || peek2(3) === "?")) {
-          advance2();
-          state.start++;
-          count3++;
-        }
-        if (count3 % 2 === 0) {
-          return false;
-        }
-        state.negated = true;
-        state.start++;
-        return true;
-      };
-      const increment = (type) => {
-        state[type]++;
-        stack.push(type);
-      };
-      const decrement = (type) => {
-        state[type]--;
-        stack.pop();
-      };
-      const push = (tok) => {
-        if (prev.type === "globstar") {
-          const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
-          const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
-          if (tok.type !== "slash" && tok.type !== "paren" && !isBrace && !isExtglob) {
-            state.output = state.output.slice(0, -prev.output.length);
-            prev.type = "star";
-            prev.value = "*";
-            prev.output = star;
-            state.output += prev.output;
-          }
-        }
-        if (extglobs.length && tok.type !== "paren") {
-          extglobs[extglobs.length - 1].inner += tok.value;
-        }
-        if (tok.value || tok.output) append(tok);
-        if (prev && prev.type === "text" && tok.type === "text") {
-          prev.output = (prev.output || prev.value) + tok.value;
-          prev.value += tok.value;
-          return;
-        }
-        tok.prev = prev;
-        tokens.push(tok);
-        prev = tok;
-      };
-      const extglobOpen = (type, value2) => {
-        const token = { ...EXTGLOB_CHARS[value2], conditions: 1, inner: "" };
-        token.prev = prev;
-        token.parens = state.parens;
-        token.output = state.output;
-        token.startIndex = state.index;
-        token.tokensIndex = tokens.length;
-        const output2 = (opts.capture ? "(" : "") + token.open;
-        increment("parens");
-        push({ type, value: value2, output: state.output ? "" : ONE_CHAR });
-        push({ type: "paren", extglob: true, value: advance2(), output: output2 });
-        extglobs.push(token);
-      };
-      const extglobClose = (token) => {
-        const literal3 = input2.slice(token.startIndex, state.index + 1);
-        const body = input2.slice(token.startIndex + 2, state.index);
-        const analysis = analyzeRepeatedExtglob(body, opts);
-        if ((token.type === "plus" || token.type === "star") && analysis.risky) {
-          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
-          const open3 = tokens[token.tokensIndex];
-          open3.type = "text";
-          open3.value = literal3;
-          open3.output = safeOutput || utils.escapeRegex(literal3);
-          for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
-            tokens[i].value = "";
-            tokens[i].output = "";
-            delete tokens[i].suffix;
-          }
-          state.output = token.output + open3.output;
-          state.backtrack = true;
-          push({ type: "paren", extglob: true, value, output: "" });
-          decrement("parens");
-          return;
-        }
-        let output2 = token.close + (opts.capture ? ")" : "");
-        let rest;
-        if (token.type === "negate") {
-          let extglobStar = star;
-          if (token.inner && token.inner.length > 1 && token.inner.includes("/")) {
-            extglobStar = globstar(opts);
-          }
-          if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
-            output2 = token.close = `)$))${extglobStar}`;
-          }
-          if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
-            const expression = parse5(rest, { ...options, fastpaths: false }).output;
-            output2 = token.close = `)${expression})${extglobStar})`;
-          }
-          if (token.prev.type === "bos") {
-            state.negatedExtglob = true;
-          }
-        }
-        push({ type: "paren", extglob: true, value, output: output2 });
-        decrement("parens");
-      };
-      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input2)) {
-        let backslashes = false;
-        let output2 = input2.replace(REGEX_SPECIAL_CHARS_BACKREF, (m, esc2, chars, first, rest, index) => {
-          if (first === "\\") {
-            backslashes = true;
-            return m;
-          }
-          if (first === "?") {
-            if (esc2) {
-              return esc2 + first + (rest ? QMARK2.repeat(rest.length) : "");
-            }
-            if (index === 0) {
-              return qmarkNoDot + (rest ? QMARK2.repeat(rest.length) : "");
-            }
-            return QMARK2.repeat(chars.length);
-          }
-          if (first === ".") {
-            return DOT_LITERAL.repeat(chars.length);
-          }
-          if (first === "*") {
-            if (esc2) {
-              return esc2 + first + (rest ? star : "");
-            }
-            return star;
-          }
-          return esc2 ? m : `\\${m}`;
-        });
-        if (backslashes === true) {
-          if (opts.unescape === true) {
-            output2 = output2.replace(/\\/g, "");
-          } else {
-            output2 = output2.replace(/\\+/g, (m) => {
-              return m.length % 2 === 0 ? "\\\\" : m ? "\\" : "";
-            });
-          }
-        }
-        if (output2 === input2 && opts.contains === true) {
-          state.output = input2;
-          return state;
-        }
-        state.output = utils.wrapOutput(output2, state, options);
-        return state;
-      }
-      while (!eos()) {
-        value = advance2();
-        if (value === "\0") {
-          continue;
-        }
-        if (value === "\\") {
-          const next = peek2();
-          if (next === "/" && opts.bash !== true) {
-            continue;
-          }
-          if (next === "." || next === ";") {
-            continue;
-          }
-          if (!next) {
-            value += "\\";
-            push({ type: "text", value });
-            continue;
-          }
-          const match = /^\\+/.exec(remaining());
-          let slashes = 0;
-          if (match && match[0].length > 2) {
-            slashes = match[0].length;
-            state.index += slashes;
-            if (slashes % 2 !== 0) {
-              value += "\\";
-            }
-          }
-          if (opts.unescape === true) {
-            value = advance2();
-          } else {
-            value += advance2();
-          }
-          if (state.brackets === 0) {
-            push({ type: "text", value });
-            continue;
-          }
-        }
-        if (state.brackets > 0 && (value !== "]" || prev.value === "[" || prev.value === "[^")) {
-          if (opts.posix !== false && value === ":") {
-            const inner = prev.value.slice(1);
-            if (inner.includes("[")) {
-              prev.posix = true;
-              if (inner.includes(":")) {
-                const idx = prev.value.lastIndexOf("[");
-                const pre = prev.value.slice(0, idx);
-                const rest2 = prev.value.slice(idx + 2);
-                const posix = POSIX_REGEX_SOURCE[rest2];
-                if (posix) {
-                  prev.value = pre + posix;
-                  state.backtrack = true;
-                  advance2();
-                  if (!bos.output && tokens.indexOf(prev) === 1) {
-                    bos.output = ONE_CHAR;
-                  }
-                  continue;
-                }
-              }
-            }
-          }
-          if (value === "[" && peek2() !== ":" || value === "-" && peek2() === "]") {
-            value = `\\${value}`;
-          }
-          if (value === "]" && (prev.value === "[" || prev.value === "[^")) {
-            value = `\\${value}`;
-          }
-          if (opts.posix === true && value === "!" && prev.value === "[") {
-            value = "^";
-          }
-          prev.value += value;
-          append({ value });
-          continue;
-        }
-        if (state.quotes === 1 && value !== '"') {
-          value = utils.escapeRegex(value);
-          prev.value += value;
-          append({ value });
-          continue;
-        }
-        if (value === '"') {
-          state.quotes = state.quotes === 1 ? 0 : 1;
-          if (opts.keepQuotes === true) {
-            push({ type: "text", value });
-          }
-          continue;
-        }
-        if (value === "(") {
-          increment("parens");
-          push({ type: "paren", value });
-          continue;
-        }
-        if (value === ")") {
-          if (state.parens === 0 && opts.strictBrackets === true) {
-            throw new SyntaxError(syntaxError("opening", "("));
-          }
-          const extglob = extglobs[extglobs.length - 1];
-          if (extglob && state.parens === extglob.parens + 1) {
-            extglobClose(extglobs.pop());
-            continue;
-          }
-          push({ type: "paren", value, output: state.parens ? ")" : "\\)" });
-          decrement("parens");
-          continue;
-        }
-        if (value === "[") {
-          if (opts.nobracket === true || !remaining().includes("]")) {
-            if (opts.nobracket !== true && opts.strictBrackets === true) {
-              throw new SyntaxError(syntaxError("closing", "]"));
-            }
-            value = `\\${value}`;
-          } else {
-            increment("brackets");
-          }
-          push({ type: "bracket", value });
-          continue;
-        }
-        if (value === "]") {
-          if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
-            push({ type: "text", value, output: `\\${value}` });
-            continue;
-          }
-          if (state.brackets === 0) {
-            if (opts.strictBrackets === true) {
-              throw new SyntaxError(syntaxError("opening", "["));
-            }
-            push({ type: "text", value, output: `\\${value}` });
-            continue;
-          }
-          decrement("brackets");
-          const prevValue = prev.value.slice(1);
-          if (prev.posix !== true && prevValue[0] === "^" && !prevValue.includes("/")) {
-            value = `/${value}`;
-          }
-          prev.value += value;
-          append({ value });
-          if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
-            continue;
-          }
-          const escaped = utils.escapeRegex(prev.value);
-          state.output = state.output.slice(0, -prev.value.length);
-          if (opts.literalBrackets === true) {
-            state.output += escaped;
-            prev.value = escaped;
-            continue;
-          }
-          prev.value = `(${capture}${escaped}|${prev.value})`;
-          state.output += prev.value;
-          continue;
-        }
-        if (value === "{" && opts.nobrace !== true) {
-          increment("braces");
-          const open3 = {
-            type: "brace",
-            value,
-            output: "(",
-            outputIndex: state.output.length,
-            tokensIndex: state.tokens.length
-          };
-          braces.push(open3);
-          push(open3);
-          continue;
-        }
-        if (value === "}") {
-          const brace = braces[braces.length - 1];
-          if (opts.nobrace === true || !brace) {
-            push({ type: "text", value, output: value });
-            continue;
-          }
-          let output2 = ")";
-          if (brace.dots === true) {
-            const arr = tokens.slice();
-            const range = [];
-            for (let i = arr.length - 1; i >= 0; i--) {
-              tokens.pop();
-              if (arr[i].type === "brace") {
-                break;
-              }
-              if (arr[i].type !== "dots") {
-                range.unshift(arr[i].value);
-              }
-            }
-            output2 = expandRange(range, opts);
-            state.backtrack = true;
-          }
-          if (brace.comma !== true && brace.dots !== true) {
-            const out = state.output.slice(0, brace.outputIndex);
-            const toks = state.tokens.slice(brace.tokensIndex);
-            brace.value = brace.output = "\\{";
-            value = output2 = "\\}";
-            state.output = out;
-            for (const t of toks) {
-              state.output += t.output || t.value;
-            }
-          }
-          push({ type: "brace", value, output: output2 });
-          decrement("braces");
-          braces.pop();
-          continue;
-        }
-        if (value === "|") {
-          if (extglobs.length > 0) {
-            extglobs[extglobs.length - 1].conditions++;
-          }
-          push({ type: "text", value });
-          continue;
-        }
-        if (value === ",") {
-          let output2 = value;
-          const brace = braces[braces.length - 1];
-          if (brace && stack[stack.length - 1] === "braces") {
-            brace.comma = true;
-            output2 = "|";
-          }
-          push({ type: "comma", value, output: output2 });
-          continue;
-        }
-        if (value === "/") {
-          if (prev.type === "dot" && state.index === state.start + 1) {
-            state.start = state.index + 1;
-            state.consumed = "";
-            state.output = "";
-            tokens.pop();
-            prev = bos;
-            continue;
-          }
-          push({ type: "slash", value, output: SLASH_LITERAL });
-          continue;
-        }
-        if (value === ".") {
-          if (state.braces > 0 && prev.type === "dot") {
-            if (prev.value === ".") prev.output = DOT_LITERAL;
-            const brace = braces[braces.length - 1];
-            prev.type = "dots";
-            prev.output += value;
-            prev.value += value;
-            brace.dots = true;
-            continue;
-          }
-          if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
-            push({ type: "text", value, output: DOT_LITERAL });
-            continue;
-          }
-          push({ type: "dot", value, output: DOT_LITERAL });
-          continue;
-        }
-        if (value === "?") {
-          const isGroup = prev && prev.value === "(";
-          if (!isGroup && opts.noextglob !== true && peek2() === "(" && peek2(2) !== "?") {
-            extglobOpen("qmark", value);
-            continue;
-          }
-          if (prev && prev.type === "paren") {
-            const next = peek2();
-            let output2 = value;
-            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
-              output2 = `\\${value}`;
-            }
-            push({ type: "text", value, output: output2 });
-            continue;
-          }
-          if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
-            push({ type: "qmark", value, output: QMARK_NO_DOT });
-            continue;
-          }
-          push({ type: "qmark", value, output: QMARK2 });
-          continue;
-        }
-        if (value === "!") {
-          if (opts.noextglob !== true && peek2() === "(") {
-            if (peek2(2) !== "?" || !/[!=<:]/.test(peek2(3))) {
-              extglobOpen("negate", value);
-              continue;
-            }
-          }
-          if (opts.nonegate !== true && state.index === 0) {
-            negate();
-            continue;
-          }
-        }
-        if (value === "+") {
-          if (opts.noextglob !== true && peek2() === "(" && peek2(2) !== "?") {
-            extglobOpen("plus", value);
-            continue;
-          }
-          if (prev && prev.value === "(" || opts.regex === false) {
-            push({ type: "plus", value, output: PLUS_LITERAL });
-            continue;
-          }
-          if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
-            push({ type: "plus", value });
-            continue;
-          }
-          push({ type: "plus", value: PLUS_LITERAL });
-          continue;
-        }
-        if (value === "@") {
-          if (opts.noextglob !== true && peek2() === "(" && peek2(2) !== "?") {
-            push({ type: "at", extglob: true, value, output: "" });
-            continue;
-          }
-          push({ type: "text", value });
-          continue;
-        }
-        if (value !== "*") {
-          if (value === "$" || value === "^") {
-            value = `\\${value}`;
-          }
-          const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
-          if (match) {
-            value += match[0];
-            state.index += match[0].length;
-          }
-          push({ type: "text", value });
-          continue;
-        }
-        if (prev && (prev.type === "globstar" || prev.star === true)) {
-          prev.type = "star";
-          prev.star = true;
-          prev.value += value;
-          prev.output = star;
-          state.backtrack = true;
-          state.globstar = true;
-          consume(value);
-          continue;
-        }
-        let rest = remaining();
-        if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
-          extglobOpen("star", value);
-          continue;
-        }
-        if (prev.type === "star") {
-          if (opts.noglobstar === true) {
-            consume(value);
-            continue;
-          }
-          const prior = prev.prev;
-          const before = prior.prev;
-          const isStart = prior.type === "slash" || prior.type === "bos";
-          const afterStar = before && (before.type === "star" || before.type === "globstar");
-          if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
-            push({ type: "star", value, output: "" });
-            continue;
-          }
-          const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
-          const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
-          if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
-            push({ type: "star", value, output: "" });
-            continue;
-          }
-          while (rest.slice(0, 3) === "/**") {
-            const after = input2[state.index + 4];
-            if (after && after !== "/") {
-              break;
-            }
-            rest = rest.slice(3);
-            consume("/**", 3);
-          }
-          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
-          if (prior.type === "bos" && eos()) {
-            prev.type = "globstar";
-            prev.value += value;
-            prev.output = globstar(opts);
-            state.output = prev.output;
-            state.globstar = true;
-            consume(value);
-            continue;
-          }
-          if (prior.type === "slash" && prior.prev.type !== "bos" && !afterStar && isEnd) {
-            state.output = state.output.slice(0, -(prior.output + prev.output).length);
-            prior.output = `(?:${prior.output}`;
-            prev.type = "globstar";
-            prev.output = globstar(opts) + (opts.strictSlashes ? ")" : "|$)");
-            prev.value += value;
-            state.globstar = true;
-            state.output += prior.output + prev.output;
-            consume(value);
-            continue;
-          }
-          if (prior.type === "slash" && prior.prev.type !== "bos" && rest[0] === "/") {
-            const end = rest[1] !== void 0 ? "|$" : "";
-            state.output = state.output.slice(0, -(prior.output + prev.output).length);
-            prior.output = `(?:${prior.output}`;
-            prev.type = "globstar";
-            prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
-            prev.value += value;
-            state.output += prior.output + prev.output;
-            state.globstar = true;
-            consume(value + advance2());
-            push({ type: "slash", value: "/", output: "" });
-            continue;
-          }
-          if (prior.type === "bos" && rest[0] === "/") {
-            prev.type = "globstar";
-            prev.value += value;
-            prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
-            state.output = prev.output;
-            state.globstar = true;
-            consume(value + advance2());
-            push({ type: "slash", value: "/", output: "" });
-            continue;
-          }
-          state.output = state.output.slice(0, -prev.output.length);
-          prev.type = "globstar";
-          prev.output = globstar(opts);
-          prev.value += value;
-          state.output += prev.output;
-          state.globstar = true;
-          consume(value);
-          continue;
-        }
-        const token = { type: "star", value, output: star };
-        if (opts.bash === true) {
-          token.output = ".*?";
-          if (prev.type === "bos" || prev.type === "slash") {
-            token.output = nodot + token.output;
-          }
-          push(token);
-          continue;
-        }
-        if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
-          token.output = value;
-          push(token);
-          continue;
-        }
-        if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
-          if (prev.type === "dot") {
-            state.output += NO_DOT_SLASH;
-            prev.output += NO_DOT_SLASH;
-          } else if (opts.dot === true) {
-            state.output += NO_DOTS_SLASH;
-            prev.output += NO_DOTS_SLASH;
-          } else {
-            state.output += nodot;
-            prev.output += nodot;
-          }
-          if (peek2() !== "*") {
-            state.output += ONE_CHAR;
-            prev.output += ONE_CHAR;
-          }
-        }
-        push(token);
-      }
-      while (state.brackets > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
-        state.output = utils.escapeLast(state.output, "[");
-        decrement("brackets");
-      }
-      while (state.parens > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", ")"));
-        state.output = utils.escapeLast(state.output, "(");
-        decrement("parens");
-      }
-      while (state.braces > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "}"));
-        state.output = utils.escapeLast(state.output, "{");
-        decrement("braces");
-      }
-      if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
-        push({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
-      }
-      if (state.backtrack === true) {
-        state.output = "";
-        for (const token of state.tokens) {
-          state.output += token.output != null ? token.output : token.value;
-          if (token.suffix) {
-            state.output += token.suffix;
-          }
-        }
-      }
-      return state;
-    };
-    parse5.fastpaths = (input2, options) => {
-      const opts = { ...options };
-      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      const len = input2.length;
-      if (len > max) {
-        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
-      }
-      input2 = REPLACEMENTS[input2] || input2;
-      const {
-        DOT_LITERAL,
-        SLASH_LITERAL,
-        ONE_CHAR,
-        DOTS_SLASH,
-        NO_DOT,
-        NO_DOTS,
-        NO_DOTS_SLASH,
-        STAR,
-        START_ANCHOR
-      } = constants3.globChars(opts.windows);
-      const nodot = opts.dot ? NO_DOTS : NO_DOT;
-      const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
-      const capture = opts.capture ? "" : "?:";
-      const state = { negated: false, prefix: "" };
-      let star = opts.bash === true ? ".*?" : STAR;
-      if (opts.capture) {
-        star = `(${star})`;
-      }
-      const globstar = (opts2) => {
-        if (opts2.noglobstar === true) return star;
-        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-      };
-      const create = (str3) => {
-        switch (str3) {
-          case "*":
-            return `${nodot}${ONE_CHAR}${star}`;
-          case ".*":
-            return `${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "*.*":
-            return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "*/*":
-            return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
-          case "**":
-            return nodot + globstar(opts);
-          case "**/*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
-          case "**/*.*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "**/.*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
-          default: {
-            const match = /^(.*?)\.(\w+)$/.exec(str3);
-            if (!match) return;
-            const source2 = create(match[1]);
-            if (!source2) return;
-            return source2 + DOT_LITERAL + match[2];
-          }
-        }
-      };
-      const output2 = utils.removePrefix(input2, state);
-      let source = create(output2);
-      if (source && opts.strictSlashes !== true) {
-        source += `${SLASH_LITERAL}?`;
-      }
-      return source;
-    };
-    module.exports = parse5;
-  }
-});
-
-// node_modules/picomatch/lib/picomatch.js
-var require_picomatch = __commonJS({
-  "node_modules/picomatch/lib/picomatch.js"(exports, module) {
-    "use strict";
-    var scan = require_scan();
-    var parse5 = require_parse2();
-    var utils = require_utils2();
-    var constants3 = require_constants6();
-    var isObject3 = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch3 = (glob, options, returnState = false) => {
-      if (Array.isArray(glob)) {
-        const fns = glob.map((input2) => picomatch3(input2, options, returnState));
-        const arrayMatcher = (str3) => {
-          for (const isMatch of fns) {
-            const state2 = isMatch(str3);
-            if (state2) return state2;
-          }
-          return false;
-        };
-        return arrayMatcher;
-      }
-      const isState = isObject3(glob) && glob.tokens && glob.input;
-      if (glob === "" || typeof glob !== "string" && !isState) {
-        throw new TypeError("Expected pattern to be a non-empty string");
-      }
-      const opts = options || {};
-      const posix = opts.windows;
-      const regex2 = isState ? picomatch3.compileRe(glob, options) : picomatch3.makeRe(glob, options, false, true);
-      const state = regex2.state;
-      delete regex2.state;
-      let isIgnored = () => false;
-      if (opts.ignore) {
-        const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
-        isIgnored = picomatch3(opts.ignore, ignoreOpts, returnState);
-      }
-      const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch3.test(input2, regex2, options, { glob, posix });
-        const result2 = { glob, state, regex: regex2, posix, input: input2, output: output2, match, isMatch };
-        if (typeof opts.onResult === "function") {
-          opts.onResult(result2);
-        }
-        if (isMatch === false) {
-          result2.isMatch = false;
-          return returnObject ? result2 : false;
-        }
-        if (isIgnored(input2)) {
-          if (typeof opts.onIgnore === "function") {
-            opts.onIgnore(result2);
-          }
-          result2.isMatch = false;
-          return returnObject ? result2 : false;
-        }
-        if (typeof opts.onMatch === "function") {
-          opts.onMatch(result2);
-        }
-        return returnObject ? result2 : true;
-      };
-      if (returnState) {
-        matcher.state = state;
-      }
-      return matcher;
-    };
-    picomatch3.test = (input2, regex2, options, { glob, posix } = {}) => {
-      if (typeof input2 !== "string") {
-        throw new TypeError("Expected input to be a string");
-      }
-      if (input2 === "") {
-        return { isMatch: false, output: "" };
-      }
-      const opts = options || {};
-      const format = opts.format || (posix ? utils.toPosixSlashes : null);
-      let match = input2 === glob;
-      let output2 = match && format ? format(input2) : input2;
-      if (match === false) {
-        output2 = format ? format(input2) : input2;
-        match = output2 === glob;
-      }
-      if (match === false || opts.capture === true) {
-        if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch3.matchBase(input2, regex2, options, posix);
-        } else {
-          match = regex2.exec(output2);
-        }
-      }
-      return { isMatch: Boolean(match), match, output: output2 };
-    };
-    picomatch3.matchBase = (input2, glob, options, posix = options && options.windows) => {
-      const regex2 = glob instanceof RegExp ? glob : picomatch3.makeRe(glob, options);
-      return regex2.test(utils.basename(input2, { windows: posix }));
-    };
-    picomatch3.isMatch = (str3, patterns, options) => picomatch3(patterns, options)(str3);
-    picomatch3.parse = (pattern, options) => {
-      if (Array.isArray(pattern)) return pattern.map((p) => picomatch3.parse(p, options));
-      return parse5(pattern, { ...options, fastpaths: false });
-    };
-    picomatch3.scan = (input2, options) => scan(input2, options);
-    picomatch3.compileRe = (state, options, returnOutput = false, returnState = false) => {
-      if (returnOutput === true) {
-        return state.output;
-      }
-      const opts = options || {};
-      const prepend = opts.contains ? "" : "^";
-      const append = opts.contains ? "" : "$";
-      let source = `${prepend}(?:${state.output})${append}`;
-      if (state && state.negated === true) {
-        source = `^(?!${source}).*$`;
-      }
-      const regex2 = picomatch3.toRegex(source, options);
-      if (returnState === true) {
-        regex2.state = state;
-      }
-      return regex2;
-    };
-    picomatch3.makeRe = (input2, options = {}, returnOutput = false, returnState = false) => {
-      if (!input2 || typeof input2 !== "string") {
-        throw new TypeError("Expected a non-empty string");
-      }
-      let parsed = { negated: false, fastpaths: true };
-      if (options.fastpaths !== false && (input2[0] === "." || input2[0] === "*")) {
-        parsed.output = parse5.fastpaths(input2, options);
-      }
-      if (!parsed.output) {
-        parsed = parse5(input2, options);
-      }
-      return picomatch3.compileRe(parsed, options, returnOutput, returnState);
-    };
-    picomatch3.toRegex = (source, options) => {
-      try {
-        const opts = options || {};
-        return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
-      } catch (err) {
-        if (options && options.debug === true) throw err;
-        return /$^/;
-      }
-    };
-    picomatch3.constants = constants3;
-    module.exports = picomatch3;
-  }
-});
-
-// node_modules/picomatch/index.js
-var require_picomatch2 = __commonJS({
-  "node_modules/picomatch/index.js"(exports, module) {
-    "use strict";
-    var pico = require_picomatch();
-    var utils = require_utils2();
-    function picomatch3(glob, options, returnState = false) {
-      if (options && (options.windows === null || options.windows === void 0)) {
-        options = { ...options, windows: utils.isWindows() };
-      }
-      return pico(glob, options, returnState);
-    }
-    Object.assign(picomatch3, pico);
-    module.exports = picomatch3;
-  }
-});
-
 // node_modules/istanbul-lib-coverage/lib/percent.js
 var require_percent = __commonJS({
   "node_modules/istanbul-lib-coverage/lib/percent.js"(exports, module) {
@@ -32503,6 +30727,544 @@ function getIDToken(aud) {
 // src/action/runner.ts
 import { resolve as resolve4 } from "node:path";
 
+// src/core/config/glob.ts
+var GlobError = class extends Error {
+  name = "GlobError";
+};
+var MAX_NESTING = 32;
+var MAX_RANGE_VALUES = 1e3;
+var MAX_STATES = 1e5;
+var SLASH = 47;
+var POSIX_CLASSES = {
+  alnum: [[48, 57], [65, 90], [97, 122]],
+  alpha: [[65, 90], [97, 122]],
+  ascii: [[0, 127]],
+  blank: [[9, 9], [32, 32]],
+  cntrl: [[0, 31], [127, 127]],
+  digit: [[48, 57]],
+  graph: [[33, 126]],
+  lower: [[97, 122]],
+  print: [[32, 126]],
+  punct: [[33, 47], [58, 64], [91, 96], [123, 126]],
+  space: [[9, 13], [32, 32]],
+  upper: [[65, 90]],
+  word: [[48, 57], [65, 90], [95, 95], [97, 122]],
+  xdigit: [[48, 57], [65, 70], [97, 102]]
+};
+function closing(s, open3, end) {
+  const close = s[open3] === "{" ? "}" : ")";
+  let depth = 0;
+  for (let i = open3; i < end; i++) {
+    const ch = s[i];
+    if (ch === "\\") {
+      i++;
+    } else if (ch === "[") {
+      const c = classEnd(s, i, end);
+      if (c > 0) i = c;
+    } else if (ch === s[open3]) {
+      depth++;
+    } else if (ch === close) {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  return -1;
+}
+function classEnd(s, open3, end) {
+  let i = open3 + 1;
+  if (s[i] === "!" || s[i] === "^") i++;
+  if (s[i] === "]") i++;
+  for (; i < end; i++) {
+    const ch = s[i];
+    if (ch === "\\") i++;
+    else if (ch === "[" && s[i + 1] === ":") {
+      const e = s.indexOf(":]", i + 2);
+      if (e > 0 && e < end) i = e + 1;
+    } else if (ch === "]") return i;
+    else if (ch === "/") return -1;
+  }
+  return -1;
+}
+function split(s, from, to, sep5) {
+  const parts = [];
+  let start = from;
+  for (let i = from; i < to; i++) {
+    const ch = s[i];
+    if (ch === "\\") i++;
+    else if (ch === "[") {
+      const c = classEnd(s, i, to);
+      if (c > 0) i = c;
+    } else if (ch === "{" || ch === "(") {
+      const c = closing(s, i, to);
+      if (c > 0) i = c;
+    } else if (ch === sep5) {
+      parts.push([start, i]);
+      start = i + 1;
+    }
+  }
+  parts.push([start, to]);
+  return parts;
+}
+function parseClass(s, open3, close) {
+  let i = open3 + 1;
+  let negated = false;
+  if (s[i] === "!" || s[i] === "^") {
+    negated = true;
+    i++;
+  }
+  const ranges2 = [];
+  while (i < close) {
+    if (s[i] === "[" && s[i + 1] === ":") {
+      const e = s.indexOf(":]", i + 2);
+      const named = e > 0 && e < close ? POSIX_CLASSES[s.slice(i + 2, e)] : void 0;
+      if (named) {
+        for (const [lo2, hi2] of named) ranges2.push(lo2, hi2);
+        i = e + 2;
+        continue;
+      }
+    }
+    let lo;
+    if (s[i] === "\\" && i + 1 < close) {
+      lo = s.charCodeAt(i + 1);
+      i += 2;
+    } else {
+      lo = s.charCodeAt(i);
+      i++;
+    }
+    let hi = lo;
+    if (s[i] === "-" && i + 1 < close) {
+      let j = i + 1;
+      let h;
+      if (s[j] === "\\" && j + 1 < close) {
+        h = s.charCodeAt(j + 1);
+        j += 2;
+      } else {
+        h = s.charCodeAt(j);
+        j++;
+      }
+      if (h >= lo) {
+        hi = h;
+        i = j;
+      }
+    }
+    ranges2.push(lo, hi);
+  }
+  return { negated, ranges: ranges2 };
+}
+function rangeValues(text) {
+  const num = /^(-?\d+)\.\.(-?\d+)(?:\.\.(-?\d+))?$/.exec(text);
+  const alpha = /^([A-Za-z])\.\.([A-Za-z])(?:\.\.(-?\d+))?$/.exec(text);
+  if (!num && !alpha) return void 0;
+  const m = num ?? alpha;
+  const from = num ? Number(m[1]) : m[1].charCodeAt(0);
+  const to = num ? Number(m[2]) : m[2].charCodeAt(0);
+  const step = Math.abs(Number(m[3] ?? 1)) || 1;
+  const count3 = Math.floor(Math.abs(to - from) / step) + 1;
+  if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || count3 > MAX_RANGE_VALUES) {
+    throw new GlobError(`the range {${text}} lists ${Number.isFinite(count3) ? count3 : "too many"} values (at most ${MAX_RANGE_VALUES})`);
+  }
+  const width = num && /^-?0\d/.test(m[1]) ? m[1].length : num && /^-?0\d/.test(m[2]) ? m[2].length : 0;
+  const out = [];
+  const dir = to >= from ? 1 : -1;
+  for (let k = 0, v = from; k < count3; k++, v += dir * step) {
+    if (!num) out.push(String.fromCharCode(v));
+    else {
+      const digits = String(Math.abs(v)).padStart(width - (v < 0 ? 1 : 0), "0");
+      out.push(v < 0 ? `-${digits}` : digits);
+    }
+  }
+  return out;
+}
+function literal(text) {
+  const out = [];
+  for (let i = 0; i < text.length; i++) out.push({ t: "char", c: text.charCodeAt(i) });
+  return out;
+}
+var EXTGLOB = {
+  "@": { min: 1, max: 1 },
+  "?": { min: 0, max: 1 },
+  "*": { min: 0, max: Infinity },
+  "+": { min: 1, max: Infinity }
+};
+function parseSeq(s, start, end, depth) {
+  if (depth > MAX_NESTING) throw new GlobError(`braces or extglobs nested more than ${MAX_NESTING} deep`);
+  const seq = [];
+  let i = start;
+  while (i < end) {
+    const ch = s[i];
+    if (ch === "\\") {
+      seq.push({ t: "char", c: i + 1 < end ? s.charCodeAt(i + 1) : 92 });
+      i += 2;
+      continue;
+    }
+    if ((ch === "@" || ch === "?" || ch === "*" || ch === "+" || ch === "!") && s[i + 1] === "(") {
+      const close = closing(s, i + 1, end);
+      if (close > 0) {
+        if (ch === "!") throw new GlobError(`negated extglobs such as ${s.slice(i, close + 1).slice(0, 40)} are not supported: write a separate pattern that starts with !`);
+        const alts = split(s, i + 2, close, "|").map(([a, b]) => parseSeq(s, a, b, depth + 1));
+        seq.push({ t: "alt", alts, ...EXTGLOB[ch] });
+        i = close + 1;
+        continue;
+      }
+    }
+    if (ch === "*") {
+      let j = i;
+      while (j < end && s[j] === "*") j++;
+      if (s[j] === "(" && closing(s, j, end) > 0) j--;
+      const segStart = i === start || s[i - 1] === "/";
+      const segEnd = j === end || s[j] === "/";
+      if (j - i === 2 && segStart && segEnd) {
+        const last = seq[seq.length - 1];
+        const afterGlobstar = last?.t === "globstar" && last.form === "lead";
+        if (j < end) {
+          if (!afterGlobstar) seq.push({ t: "globstar", form: "lead" });
+          i = j + 1;
+          continue;
+        }
+        if (afterGlobstar) seq.pop();
+        const prev = seq[seq.length - 1];
+        if (i > start && prev?.t === "char" && prev.c === SLASH) {
+          seq.pop();
+          seq.push({ t: "globstar", form: "tail" });
+        } else {
+          seq.push({ t: "globstar", form: "all" });
+        }
+      } else {
+        if (segStart && segEnd) seq.push({ t: "one" });
+        seq.push({ t: "star" });
+      }
+      i = j;
+      continue;
+    }
+    if (ch === "?") {
+      seq.push({ t: "one" });
+      i++;
+      continue;
+    }
+    if (ch === "[") {
+      const close = classEnd(s, i, end);
+      if (close > 0) {
+        seq.push({ t: "class", cls: parseClass(s, i, close) });
+        i = close + 1;
+        continue;
+      }
+    }
+    if (ch === "{") {
+      const close = closing(s, i, end);
+      if (close > 0) {
+        const parts = split(s, i + 1, close, ",");
+        if (parts.length > 1) {
+          seq.push({ t: "alt", alts: parts.map(([a, b]) => parseSeq(s, a, b, depth + 1)), min: 1, max: 1 });
+          i = close + 1;
+          continue;
+        }
+        const values = rangeValues(s.slice(i + 1, close));
+        if (values) {
+          seq.push({ t: "alt", alts: values.map(literal), min: 1, max: 1 });
+          i = close + 1;
+          continue;
+        }
+      }
+    }
+    seq.push({ t: "char", c: s.charCodeAt(i) });
+    i++;
+  }
+  return seq;
+}
+var K_MATCH = 0;
+var K_CHAR = 1;
+var K_ONE = 2;
+var K_ANY = 3;
+var K_CLASS = 4;
+var K_SPLIT = 5;
+var Nfa = class {
+  kind = [];
+  arg = [];
+  out = [];
+  out2 = [];
+  classes = [];
+  add(kind, arg, out, out2 = -1) {
+    if (this.kind.length >= MAX_STATES) throw new GlobError(`the pattern is too complex (more than ${MAX_STATES} states)`);
+    this.kind.push(kind);
+    this.arg.push(arg);
+    this.out.push(out);
+    this.out2.push(out2);
+    return this.kind.length - 1;
+  }
+  /** States for `seq` followed by state `next`; returns the entry state. */
+  seq(seq, next) {
+    let at = next;
+    for (let i = seq.length - 1; i >= 0; i--) at = this.node(seq[i], at);
+    return at;
+  }
+  /** A loop of `one character of kind` before `next`: `[^/]*` or `.*`. */
+  loop(kind, next) {
+    const split2 = this.add(K_SPLIT, 0, -1, next);
+    this.out[split2] = this.add(kind, 0, split2);
+    return split2;
+  }
+  /** Entry to either alternative, each continuing at `next`. */
+  choice(alts, next) {
+    let at = this.seq(alts[alts.length - 1], next);
+    for (let i = alts.length - 2; i >= 0; i--) at = this.add(K_SPLIT, 0, this.seq(alts[i], next), at);
+    return at;
+  }
+  node(n, next) {
+    switch (n.t) {
+      case "char":
+        return this.add(K_CHAR, n.c, next);
+      case "one":
+        return this.add(K_ONE, 0, next);
+      case "star":
+        return this.loop(K_ONE, next);
+      case "class":
+        this.classes.push(n.cls);
+        return this.add(K_CLASS, this.classes.length - 1, next);
+      case "globstar":
+        if (n.form === "all") return this.loop(K_ANY, next);
+        if (n.form === "tail") return this.add(K_SPLIT, 0, this.add(K_CHAR, SLASH, this.loop(K_ANY, next)), next);
+        {
+          const split2 = this.add(K_SPLIT, 0, -1, next);
+          this.out[split2] = this.loop(K_ONE, this.add(K_CHAR, SLASH, split2));
+          return split2;
+        }
+      case "alt": {
+        if (n.max === 1) {
+          const body2 = this.choice(n.alts, next);
+          return n.min === 1 ? body2 : this.add(K_SPLIT, 0, body2, next);
+        }
+        const split2 = this.add(K_SPLIT, 0, -1, next);
+        const body = this.choice(n.alts, split2);
+        this.out[split2] = body;
+        return n.min === 1 ? body : split2;
+      }
+    }
+  }
+};
+function inClass(cls, c) {
+  if (c === SLASH) return false;
+  const r = cls.ranges;
+  let hit = false;
+  for (let i = 0; i < r.length; i += 2) {
+    if (c >= r[i] && c <= r[i + 1]) {
+      hit = true;
+      break;
+    }
+  }
+  return hit !== cls.negated;
+}
+var MAX_DFA_STATES = 2048;
+var MAX_DFA_ENTRIES = 1 << 20;
+var UNKNOWN = -2;
+var DEAD = -1;
+var DFA_MEMORY_LIMIT = 1 << 22;
+var dfaMemory = 0;
+var dfaFull = false;
+var caching = /* @__PURE__ */ new Set();
+function flushDfaCaches() {
+  for (const g of caching) g.resetDfa();
+  caching.clear();
+  dfaMemory = 0;
+  dfaFull = false;
+}
+var CompiledGlob = class {
+  negated;
+  kind;
+  arg;
+  out;
+  out2;
+  classes;
+  start;
+  mark;
+  gen = 0;
+  stack;
+  scratch;
+  // The DFA cache: per DFA state, its NFA states (sorted), whether it matches, and its transitions.
+  dfaIds = /* @__PURE__ */ new Map();
+  dfaSets = [];
+  dfaMatch = [];
+  dfaAscii = [];
+  dfaOther = [];
+  dfaEntries = 0;
+  dfaStart = UNKNOWN;
+  maxDfaStates;
+  maxDfaEntries;
+  /** `cache` bounds the DFA cache (states, and NFA state numbers stored for them); tests shrink it. */
+  constructor(pattern, cache = { states: MAX_DFA_STATES, entries: MAX_DFA_ENTRIES }) {
+    this.maxDfaStates = cache.states;
+    this.maxDfaEntries = cache.entries;
+    let p = pattern;
+    let negated = false;
+    while (p.startsWith("!") && !p.startsWith("!(")) {
+      negated = !negated;
+      p = p.slice(1);
+    }
+    while (p.startsWith("./")) p = p.slice(2);
+    this.negated = negated;
+    const nfa = new Nfa();
+    const match = nfa.add(K_MATCH, 0, -1);
+    this.start = nfa.seq(parseSeq(p, 0, p.length, 0), match);
+    const n = nfa.kind.length;
+    this.kind = Uint8Array.from(nfa.kind);
+    this.arg = Int32Array.from(nfa.arg);
+    this.out = Int32Array.from(nfa.out);
+    this.out2 = Int32Array.from(nfa.out2);
+    this.classes = nfa.classes;
+    this.mark = new Uint32Array(n);
+    this.stack = new Int32Array(2 * n + 2);
+    this.scratch = new Int32Array(n);
+  }
+  /** Number of NFA states (the work per path character is at most this). */
+  get size() {
+    return this.kind.length;
+  }
+  /** Whether the pattern (ignoring a leading `!`) matches the whole of `path`. */
+  matchesPattern(path6) {
+    if (dfaFull) flushDfaCaches();
+    if (this.dfaStart === UNKNOWN) {
+      const len = this.close(this.start, this.scratch, 0, this.nextGen());
+      const id = this.intern(this.scratch, len);
+      if (id === UNKNOWN) return this.simulate(this.scratch.slice(0, len), path6, 0);
+      this.dfaStart = id;
+    }
+    let d = this.dfaStart;
+    for (let i = 0; i < path6.length; i++) {
+      if (d === DEAD) return false;
+      const c = path6.charCodeAt(i);
+      let n = c < 128 ? this.dfaAscii[d][c] : this.dfaOther[d]?.get(c) ?? UNKNOWN;
+      if (n === UNKNOWN) {
+        const set2 = this.dfaSets[d];
+        const len = this.step(set2, set2.length, c, this.scratch);
+        n = this.intern(this.scratch, len);
+        if (n === UNKNOWN) return this.simulate(this.scratch.slice(0, len), path6, i + 1);
+        if (c < 128) this.dfaAscii[d][c] = n;
+        else {
+          let other = this.dfaOther[d];
+          if (!other) this.dfaOther[d] = other = /* @__PURE__ */ new Map();
+          if (other.size < 256) other.set(c, n);
+        }
+      }
+      d = n;
+    }
+    return d !== DEAD && this.dfaMatch[d];
+  }
+  /** Whether `path` matches, a leading `!` included. */
+  matches(path6) {
+    return this.matchesPattern(path6) !== this.negated;
+  }
+  /** Empty the DFA cache (between matches only: a match in progress holds DFA state numbers). */
+  resetDfa() {
+    this.dfaIds.clear();
+    this.dfaSets.length = 0;
+    this.dfaMatch.length = 0;
+    this.dfaAscii.length = 0;
+    this.dfaOther.length = 0;
+    this.dfaEntries = 0;
+    this.dfaStart = UNKNOWN;
+  }
+  /** The DFA state for a set of NFA states (DEAD when empty), or UNKNOWN when the cache is full. */
+  intern(set2, len) {
+    if (len === 0) return DEAD;
+    const sorted = set2.slice(0, len).sort();
+    const key = sorted.join(",");
+    const known = this.dfaIds.get(key);
+    if (known !== void 0) return known;
+    if (this.dfaSets.length >= this.maxDfaStates || this.dfaEntries + len > this.maxDfaEntries) return UNKNOWN;
+    const cost = 3 * len + 128;
+    if (dfaMemory + cost > DFA_MEMORY_LIMIT) {
+      dfaFull = true;
+      return UNKNOWN;
+    }
+    dfaMemory += cost;
+    caching.add(this);
+    const id = this.dfaSets.length;
+    this.dfaIds.set(key, id);
+    this.dfaSets.push(sorted);
+    this.dfaEntries += len;
+    let match = false;
+    for (const x of sorted) if (this.kind[x] === K_MATCH) match = true;
+    this.dfaMatch.push(match);
+    this.dfaAscii.push(new Int32Array(128).fill(UNKNOWN));
+    this.dfaOther.push(void 0);
+    return id;
+  }
+  /** The NFA alone, from state set `set`, over path[from..]: for when the DFA cache is full. */
+  simulate(set2, path6, from) {
+    let cur = new Int32Array(this.kind.length);
+    let nxt = new Int32Array(this.kind.length);
+    cur.set(set2);
+    let curLen = set2.length;
+    for (let i = from; i < path6.length; i++) {
+      if (curLen === 0) return false;
+      curLen = this.step(cur, curLen, path6.charCodeAt(i), nxt);
+      const t = cur;
+      cur = nxt;
+      nxt = t;
+    }
+    for (let k = 0; k < curLen; k++) if (this.kind[cur[k]] === K_MATCH) return true;
+    return false;
+  }
+  /** The states reached from set[0..len) by character `c` (with what they reach without one), into `into`; returns its length. */
+  step(set2, len, c, into) {
+    const gen = this.nextGen();
+    let n = 0;
+    for (let k = 0; k < len; k++) {
+      const s = set2[k];
+      const kind = this.kind[s];
+      const ok = kind === K_ANY || kind === K_ONE && c !== SLASH || kind === K_CHAR && this.arg[s] === c || kind === K_CLASS && inClass(this.classes[this.arg[s]], c);
+      if (ok) n = this.close(this.out[s], into, n, gen);
+    }
+    return n;
+  }
+  nextGen() {
+    this.gen++;
+    if (this.gen === 4294967295) {
+      this.mark.fill(0);
+      this.gen = 1;
+    }
+    return this.gen;
+  }
+  /** Add `s` and the states it reaches without a character to `list` (from `len`); returns the new length. */
+  close(s, list, len, gen) {
+    const stack = this.stack;
+    let sp = 0;
+    stack[sp++] = s;
+    while (sp > 0) {
+      const x = stack[--sp];
+      if (this.mark[x] === gen) continue;
+      this.mark[x] = gen;
+      if (this.kind[x] === K_SPLIT) {
+        stack[sp++] = this.out2[x];
+        stack[sp++] = this.out[x];
+      } else {
+        list[len++] = x;
+      }
+    }
+    return len;
+  }
+};
+function compileGlob(pattern) {
+  return new CompiledGlob(pattern);
+}
+function globProblem(pattern) {
+  try {
+    compileGlob(pattern);
+    return void 0;
+  } catch (err) {
+    if (err instanceof GlobError) return err.message;
+    throw err;
+  }
+}
+function matchAny(patterns) {
+  const compiled = patterns.map(compileGlob);
+  if (compiled.length === 0) return () => false;
+  if (compiled.length === 1) {
+    const only = compiled[0];
+    return (path6) => only.matches(path6);
+  }
+  return (path6) => compiled.some((g) => g.matches(path6));
+}
+
 // node_modules/zod/v4/classic/external.js
 var external_exports = {};
 __export(external_exports, {
@@ -32667,7 +31429,7 @@ __export(external_exports, {
   ksuid: () => ksuid2,
   lazy: () => lazy,
   length: () => _length,
-  literal: () => literal,
+  literal: () => literal2,
   locales: () => locales_exports,
   looseObject: () => looseObject,
   looseRecord: () => looseRecord,
@@ -49602,7 +48364,7 @@ __export(schemas_exports2, {
   keyof: () => keyof,
   ksuid: () => ksuid2,
   lazy: () => lazy,
-  literal: () => literal,
+  literal: () => literal2,
   looseObject: () => looseObject,
   looseRecord: () => looseRecord,
   mac: () => mac2,
@@ -50865,7 +49627,7 @@ var ZodLiteral = /* @__PURE__ */ $constructor("ZodLiteral", (inst, def) => {
     }
   });
 });
-function literal(value, params) {
+function literal2(value, params) {
   return new ZodLiteral({
     type: "literal",
     values: Array.isArray(value) ? value : [value],
@@ -52271,544 +51033,6 @@ function parseSeverityWord(word) {
   }
 }
 
-// src/core/config/glob.ts
-var GlobError = class extends Error {
-  name = "GlobError";
-};
-var MAX_NESTING = 32;
-var MAX_RANGE_VALUES = 1e3;
-var MAX_STATES = 1e5;
-var SLASH = 47;
-var POSIX_CLASSES = {
-  alnum: [[48, 57], [65, 90], [97, 122]],
-  alpha: [[65, 90], [97, 122]],
-  ascii: [[0, 127]],
-  blank: [[9, 9], [32, 32]],
-  cntrl: [[0, 31], [127, 127]],
-  digit: [[48, 57]],
-  graph: [[33, 126]],
-  lower: [[97, 122]],
-  print: [[32, 126]],
-  punct: [[33, 47], [58, 64], [91, 96], [123, 126]],
-  space: [[9, 13], [32, 32]],
-  upper: [[65, 90]],
-  word: [[48, 57], [65, 90], [95, 95], [97, 122]],
-  xdigit: [[48, 57], [65, 70], [97, 102]]
-};
-function closing(s, open3, end) {
-  const close = s[open3] === "{" ? "}" : ")";
-  let depth = 0;
-  for (let i = open3; i < end; i++) {
-    const ch = s[i];
-    if (ch === "\\") {
-      i++;
-    } else if (ch === "[") {
-      const c = classEnd(s, i, end);
-      if (c > 0) i = c;
-    } else if (ch === s[open3]) {
-      depth++;
-    } else if (ch === close) {
-      depth--;
-      if (depth === 0) return i;
-    }
-  }
-  return -1;
-}
-function classEnd(s, open3, end) {
-  let i = open3 + 1;
-  if (s[i] === "!" || s[i] === "^") i++;
-  if (s[i] === "]") i++;
-  for (; i < end; i++) {
-    const ch = s[i];
-    if (ch === "\\") i++;
-    else if (ch === "[" && s[i + 1] === ":") {
-      const e = s.indexOf(":]", i + 2);
-      if (e > 0 && e < end) i = e + 1;
-    } else if (ch === "]") return i;
-    else if (ch === "/") return -1;
-  }
-  return -1;
-}
-function split(s, from, to, sep5) {
-  const parts = [];
-  let start = from;
-  for (let i = from; i < to; i++) {
-    const ch = s[i];
-    if (ch === "\\") i++;
-    else if (ch === "[") {
-      const c = classEnd(s, i, to);
-      if (c > 0) i = c;
-    } else if (ch === "{" || ch === "(") {
-      const c = closing(s, i, to);
-      if (c > 0) i = c;
-    } else if (ch === sep5) {
-      parts.push([start, i]);
-      start = i + 1;
-    }
-  }
-  parts.push([start, to]);
-  return parts;
-}
-function parseClass(s, open3, close) {
-  let i = open3 + 1;
-  let negated = false;
-  if (s[i] === "!" || s[i] === "^") {
-    negated = true;
-    i++;
-  }
-  const ranges2 = [];
-  while (i < close) {
-    if (s[i] === "[" && s[i + 1] === ":") {
-      const e = s.indexOf(":]", i + 2);
-      const named = e > 0 && e < close ? POSIX_CLASSES[s.slice(i + 2, e)] : void 0;
-      if (named) {
-        for (const [lo2, hi2] of named) ranges2.push(lo2, hi2);
-        i = e + 2;
-        continue;
-      }
-    }
-    let lo;
-    if (s[i] === "\\" && i + 1 < close) {
-      lo = s.charCodeAt(i + 1);
-      i += 2;
-    } else {
-      lo = s.charCodeAt(i);
-      i++;
-    }
-    let hi = lo;
-    if (s[i] === "-" && i + 1 < close) {
-      let j = i + 1;
-      let h;
-      if (s[j] === "\\" && j + 1 < close) {
-        h = s.charCodeAt(j + 1);
-        j += 2;
-      } else {
-        h = s.charCodeAt(j);
-        j++;
-      }
-      if (h >= lo) {
-        hi = h;
-        i = j;
-      }
-    }
-    ranges2.push(lo, hi);
-  }
-  return { negated, ranges: ranges2 };
-}
-function rangeValues(text) {
-  const num = /^(-?\d+)\.\.(-?\d+)(?:\.\.(-?\d+))?$/.exec(text);
-  const alpha = /^([A-Za-z])\.\.([A-Za-z])(?:\.\.(-?\d+))?$/.exec(text);
-  if (!num && !alpha) return void 0;
-  const m = num ?? alpha;
-  const from = num ? Number(m[1]) : m[1].charCodeAt(0);
-  const to = num ? Number(m[2]) : m[2].charCodeAt(0);
-  const step = Math.abs(Number(m[3] ?? 1)) || 1;
-  const count3 = Math.floor(Math.abs(to - from) / step) + 1;
-  if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || count3 > MAX_RANGE_VALUES) {
-    throw new GlobError(`the range {${text}} lists ${Number.isFinite(count3) ? count3 : "too many"} values (at most ${MAX_RANGE_VALUES})`);
-  }
-  const width = num && /^-?0\d/.test(m[1]) ? m[1].length : num && /^-?0\d/.test(m[2]) ? m[2].length : 0;
-  const out = [];
-  const dir = to >= from ? 1 : -1;
-  for (let k = 0, v = from; k < count3; k++, v += dir * step) {
-    if (!num) out.push(String.fromCharCode(v));
-    else {
-      const digits = String(Math.abs(v)).padStart(width - (v < 0 ? 1 : 0), "0");
-      out.push(v < 0 ? `-${digits}` : digits);
-    }
-  }
-  return out;
-}
-function literal2(text) {
-  const out = [];
-  for (let i = 0; i < text.length; i++) out.push({ t: "char", c: text.charCodeAt(i) });
-  return out;
-}
-var EXTGLOB = {
-  "@": { min: 1, max: 1 },
-  "?": { min: 0, max: 1 },
-  "*": { min: 0, max: Infinity },
-  "+": { min: 1, max: Infinity }
-};
-function parseSeq(s, start, end, depth) {
-  if (depth > MAX_NESTING) throw new GlobError(`braces or extglobs nested more than ${MAX_NESTING} deep`);
-  const seq = [];
-  let i = start;
-  while (i < end) {
-    const ch = s[i];
-    if (ch === "\\") {
-      seq.push({ t: "char", c: i + 1 < end ? s.charCodeAt(i + 1) : 92 });
-      i += 2;
-      continue;
-    }
-    if ((ch === "@" || ch === "?" || ch === "*" || ch === "+" || ch === "!") && s[i + 1] === "(") {
-      const close = closing(s, i + 1, end);
-      if (close > 0) {
-        if (ch === "!") throw new GlobError(`negated extglobs such as ${s.slice(i, close + 1).slice(0, 40)} are not supported: write a separate pattern that starts with !`);
-        const alts = split(s, i + 2, close, "|").map(([a, b]) => parseSeq(s, a, b, depth + 1));
-        seq.push({ t: "alt", alts, ...EXTGLOB[ch] });
-        i = close + 1;
-        continue;
-      }
-    }
-    if (ch === "*") {
-      let j = i;
-      while (j < end && s[j] === "*") j++;
-      if (s[j] === "(" && closing(s, j, end) > 0) j--;
-      const segStart = i === start || s[i - 1] === "/";
-      const segEnd = j === end || s[j] === "/";
-      if (j - i === 2 && segStart && segEnd) {
-        const last = seq[seq.length - 1];
-        const afterGlobstar = last?.t === "globstar" && last.form === "lead";
-        if (j < end) {
-          if (!afterGlobstar) seq.push({ t: "globstar", form: "lead" });
-          i = j + 1;
-          continue;
-        }
-        if (afterGlobstar) seq.pop();
-        const prev = seq[seq.length - 1];
-        if (i > start && prev?.t === "char" && prev.c === SLASH) {
-          seq.pop();
-          seq.push({ t: "globstar", form: "tail" });
-        } else {
-          seq.push({ t: "globstar", form: "all" });
-        }
-      } else {
-        if (segStart && segEnd) seq.push({ t: "one" });
-        seq.push({ t: "star" });
-      }
-      i = j;
-      continue;
-    }
-    if (ch === "?") {
-      seq.push({ t: "one" });
-      i++;
-      continue;
-    }
-    if (ch === "[") {
-      const close = classEnd(s, i, end);
-      if (close > 0) {
-        seq.push({ t: "class", cls: parseClass(s, i, close) });
-        i = close + 1;
-        continue;
-      }
-    }
-    if (ch === "{") {
-      const close = closing(s, i, end);
-      if (close > 0) {
-        const parts = split(s, i + 1, close, ",");
-        if (parts.length > 1) {
-          seq.push({ t: "alt", alts: parts.map(([a, b]) => parseSeq(s, a, b, depth + 1)), min: 1, max: 1 });
-          i = close + 1;
-          continue;
-        }
-        const values = rangeValues(s.slice(i + 1, close));
-        if (values) {
-          seq.push({ t: "alt", alts: values.map(literal2), min: 1, max: 1 });
-          i = close + 1;
-          continue;
-        }
-      }
-    }
-    seq.push({ t: "char", c: s.charCodeAt(i) });
-    i++;
-  }
-  return seq;
-}
-var K_MATCH = 0;
-var K_CHAR = 1;
-var K_ONE = 2;
-var K_ANY = 3;
-var K_CLASS = 4;
-var K_SPLIT = 5;
-var Nfa = class {
-  kind = [];
-  arg = [];
-  out = [];
-  out2 = [];
-  classes = [];
-  add(kind, arg, out, out2 = -1) {
-    if (this.kind.length >= MAX_STATES) throw new GlobError(`the pattern is too complex (more than ${MAX_STATES} states)`);
-    this.kind.push(kind);
-    this.arg.push(arg);
-    this.out.push(out);
-    this.out2.push(out2);
-    return this.kind.length - 1;
-  }
-  /** States for `seq` followed by state `next`; returns the entry state. */
-  seq(seq, next) {
-    let at = next;
-    for (let i = seq.length - 1; i >= 0; i--) at = this.node(seq[i], at);
-    return at;
-  }
-  /** A loop of `one character of kind` before `next`: `[^/]*` or `.*`. */
-  loop(kind, next) {
-    const split2 = this.add(K_SPLIT, 0, -1, next);
-    this.out[split2] = this.add(kind, 0, split2);
-    return split2;
-  }
-  /** Entry to either alternative, each continuing at `next`. */
-  choice(alts, next) {
-    let at = this.seq(alts[alts.length - 1], next);
-    for (let i = alts.length - 2; i >= 0; i--) at = this.add(K_SPLIT, 0, this.seq(alts[i], next), at);
-    return at;
-  }
-  node(n, next) {
-    switch (n.t) {
-      case "char":
-        return this.add(K_CHAR, n.c, next);
-      case "one":
-        return this.add(K_ONE, 0, next);
-      case "star":
-        return this.loop(K_ONE, next);
-      case "class":
-        this.classes.push(n.cls);
-        return this.add(K_CLASS, this.classes.length - 1, next);
-      case "globstar":
-        if (n.form === "all") return this.loop(K_ANY, next);
-        if (n.form === "tail") return this.add(K_SPLIT, 0, this.add(K_CHAR, SLASH, this.loop(K_ANY, next)), next);
-        {
-          const split2 = this.add(K_SPLIT, 0, -1, next);
-          this.out[split2] = this.loop(K_ONE, this.add(K_CHAR, SLASH, split2));
-          return split2;
-        }
-      case "alt": {
-        if (n.max === 1) {
-          const body2 = this.choice(n.alts, next);
-          return n.min === 1 ? body2 : this.add(K_SPLIT, 0, body2, next);
-        }
-        const split2 = this.add(K_SPLIT, 0, -1, next);
-        const body = this.choice(n.alts, split2);
-        this.out[split2] = body;
-        return n.min === 1 ? body : split2;
-      }
-    }
-  }
-};
-function inClass(cls, c) {
-  if (c === SLASH) return false;
-  const r = cls.ranges;
-  let hit = false;
-  for (let i = 0; i < r.length; i += 2) {
-    if (c >= r[i] && c <= r[i + 1]) {
-      hit = true;
-      break;
-    }
-  }
-  return hit !== cls.negated;
-}
-var MAX_DFA_STATES = 2048;
-var MAX_DFA_ENTRIES = 1 << 20;
-var UNKNOWN = -2;
-var DEAD = -1;
-var DFA_MEMORY_LIMIT = 1 << 22;
-var dfaMemory = 0;
-var dfaFull = false;
-var caching = /* @__PURE__ */ new Set();
-function flushDfaCaches() {
-  for (const g of caching) g.resetDfa();
-  caching.clear();
-  dfaMemory = 0;
-  dfaFull = false;
-}
-var CompiledGlob = class {
-  negated;
-  kind;
-  arg;
-  out;
-  out2;
-  classes;
-  start;
-  mark;
-  gen = 0;
-  stack;
-  scratch;
-  // The DFA cache: per DFA state, its NFA states (sorted), whether it matches, and its transitions.
-  dfaIds = /* @__PURE__ */ new Map();
-  dfaSets = [];
-  dfaMatch = [];
-  dfaAscii = [];
-  dfaOther = [];
-  dfaEntries = 0;
-  dfaStart = UNKNOWN;
-  maxDfaStates;
-  maxDfaEntries;
-  /** `cache` bounds the DFA cache (states, and NFA state numbers stored for them); tests shrink it. */
-  constructor(pattern, cache = { states: MAX_DFA_STATES, entries: MAX_DFA_ENTRIES }) {
-    this.maxDfaStates = cache.states;
-    this.maxDfaEntries = cache.entries;
-    let p = pattern;
-    let negated = false;
-    while (p.startsWith("!") && !p.startsWith("!(")) {
-      negated = !negated;
-      p = p.slice(1);
-    }
-    while (p.startsWith("./")) p = p.slice(2);
-    this.negated = negated;
-    const nfa = new Nfa();
-    const match = nfa.add(K_MATCH, 0, -1);
-    this.start = nfa.seq(parseSeq(p, 0, p.length, 0), match);
-    const n = nfa.kind.length;
-    this.kind = Uint8Array.from(nfa.kind);
-    this.arg = Int32Array.from(nfa.arg);
-    this.out = Int32Array.from(nfa.out);
-    this.out2 = Int32Array.from(nfa.out2);
-    this.classes = nfa.classes;
-    this.mark = new Uint32Array(n);
-    this.stack = new Int32Array(2 * n + 2);
-    this.scratch = new Int32Array(n);
-  }
-  /** Number of NFA states (the work per path character is at most this). */
-  get size() {
-    return this.kind.length;
-  }
-  /** Whether the pattern (ignoring a leading `!`) matches the whole of `path`. */
-  matchesPattern(path6) {
-    if (dfaFull) flushDfaCaches();
-    if (this.dfaStart === UNKNOWN) {
-      const len = this.close(this.start, this.scratch, 0, this.nextGen());
-      const id = this.intern(this.scratch, len);
-      if (id === UNKNOWN) return this.simulate(this.scratch.slice(0, len), path6, 0);
-      this.dfaStart = id;
-    }
-    let d = this.dfaStart;
-    for (let i = 0; i < path6.length; i++) {
-      if (d === DEAD) return false;
-      const c = path6.charCodeAt(i);
-      let n = c < 128 ? this.dfaAscii[d][c] : this.dfaOther[d]?.get(c) ?? UNKNOWN;
-      if (n === UNKNOWN) {
-        const set2 = this.dfaSets[d];
-        const len = this.step(set2, set2.length, c, this.scratch);
-        n = this.intern(this.scratch, len);
-        if (n === UNKNOWN) return this.simulate(this.scratch.slice(0, len), path6, i + 1);
-        if (c < 128) this.dfaAscii[d][c] = n;
-        else {
-          let other = this.dfaOther[d];
-          if (!other) this.dfaOther[d] = other = /* @__PURE__ */ new Map();
-          if (other.size < 256) other.set(c, n);
-        }
-      }
-      d = n;
-    }
-    return d !== DEAD && this.dfaMatch[d];
-  }
-  /** Whether `path` matches, a leading `!` included. */
-  matches(path6) {
-    return this.matchesPattern(path6) !== this.negated;
-  }
-  /** Empty the DFA cache (between matches only: a match in progress holds DFA state numbers). */
-  resetDfa() {
-    this.dfaIds.clear();
-    this.dfaSets.length = 0;
-    this.dfaMatch.length = 0;
-    this.dfaAscii.length = 0;
-    this.dfaOther.length = 0;
-    this.dfaEntries = 0;
-    this.dfaStart = UNKNOWN;
-  }
-  /** The DFA state for a set of NFA states (DEAD when empty), or UNKNOWN when the cache is full. */
-  intern(set2, len) {
-    if (len === 0) return DEAD;
-    const sorted = set2.slice(0, len).sort();
-    const key = sorted.join(",");
-    const known = this.dfaIds.get(key);
-    if (known !== void 0) return known;
-    if (this.dfaSets.length >= this.maxDfaStates || this.dfaEntries + len > this.maxDfaEntries) return UNKNOWN;
-    const cost = 3 * len + 128;
-    if (dfaMemory + cost > DFA_MEMORY_LIMIT) {
-      dfaFull = true;
-      return UNKNOWN;
-    }
-    dfaMemory += cost;
-    caching.add(this);
-    const id = this.dfaSets.length;
-    this.dfaIds.set(key, id);
-    this.dfaSets.push(sorted);
-    this.dfaEntries += len;
-    let match = false;
-    for (const x of sorted) if (this.kind[x] === K_MATCH) match = true;
-    this.dfaMatch.push(match);
-    this.dfaAscii.push(new Int32Array(128).fill(UNKNOWN));
-    this.dfaOther.push(void 0);
-    return id;
-  }
-  /** The NFA alone, from state set `set`, over path[from..]: for when the DFA cache is full. */
-  simulate(set2, path6, from) {
-    let cur = new Int32Array(this.kind.length);
-    let nxt = new Int32Array(this.kind.length);
-    cur.set(set2);
-    let curLen = set2.length;
-    for (let i = from; i < path6.length; i++) {
-      if (curLen === 0) return false;
-      curLen = this.step(cur, curLen, path6.charCodeAt(i), nxt);
-      const t = cur;
-      cur = nxt;
-      nxt = t;
-    }
-    for (let k = 0; k < curLen; k++) if (this.kind[cur[k]] === K_MATCH) return true;
-    return false;
-  }
-  /** The states reached from set[0..len) by character `c` (with what they reach without one), into `into`; returns its length. */
-  step(set2, len, c, into) {
-    const gen = this.nextGen();
-    let n = 0;
-    for (let k = 0; k < len; k++) {
-      const s = set2[k];
-      const kind = this.kind[s];
-      const ok = kind === K_ANY || kind === K_ONE && c !== SLASH || kind === K_CHAR && this.arg[s] === c || kind === K_CLASS && inClass(this.classes[this.arg[s]], c);
-      if (ok) n = this.close(this.out[s], into, n, gen);
-    }
-    return n;
-  }
-  nextGen() {
-    this.gen++;
-    if (this.gen === 4294967295) {
-      this.mark.fill(0);
-      this.gen = 1;
-    }
-    return this.gen;
-  }
-  /** Add `s` and the states it reaches without a character to `list` (from `len`); returns the new length. */
-  close(s, list, len, gen) {
-    const stack = this.stack;
-    let sp = 0;
-    stack[sp++] = s;
-    while (sp > 0) {
-      const x = stack[--sp];
-      if (this.mark[x] === gen) continue;
-      this.mark[x] = gen;
-      if (this.kind[x] === K_SPLIT) {
-        stack[sp++] = this.out2[x];
-        stack[sp++] = this.out[x];
-      } else {
-        list[len++] = x;
-      }
-    }
-    return len;
-  }
-};
-function compileGlob(pattern) {
-  return new CompiledGlob(pattern);
-}
-function globProblem(pattern) {
-  try {
-    compileGlob(pattern);
-    return void 0;
-  } catch (err) {
-    if (err instanceof GlobError) return err.message;
-    throw err;
-  }
-}
-function matchAny(patterns) {
-  const compiled = patterns.map(compileGlob);
-  if (compiled.length === 0) return () => false;
-  if (compiled.length === 1) {
-    const only = compiled[0];
-    return (path6) => only.matches(path6);
-  }
-  return (path6) => compiled.some((g) => g.matches(path6));
-}
-
 // src/core/config/schema.ts
 var MAX_GLOB = 1024;
 function checkGlob(g, ctx) {
@@ -52816,7 +51040,7 @@ function checkGlob(g, ctx) {
   const problem = globProblem(g);
   if (problem) ctx.addIssue({ code: "custom", message: `invalid glob: ${problem}`, input: g });
 }
-var globSchema = external_exports.string().min(1, "expected a non-empty glob").max(MAX_GLOB, `glob longer than ${MAX_GLOB} characters`).superRefine(checkGlob).describe("A glob pattern (picomatch syntax), relative to the repository root.");
+var globSchema = external_exports.string().min(1, "expected a non-empty glob").max(MAX_GLOB, `glob longer than ${MAX_GLOB} characters`).superRefine(checkGlob).describe("A glob pattern, relative to the repository root: *, **, ?, [a-z], {a,b}, extglobs @(a|b) ?(a) *(a) +(a), a leading ! negates; matched in linear time (see the README).");
 var globsSchema = external_exports.union([globSchema, external_exports.array(globSchema).max(200)]);
 function asArray(v) {
   if (v === void 0) return [];
@@ -59189,9 +57413,6 @@ function editDistance(a, b) {
 
 // src/core/model/report.ts
 var REPORT_KINDS = ["coverage", "lint", "security", "tests"];
-
-// src/core/pipeline.ts
-var import_picomatch = __toESM(require_picomatch2(), 1);
 
 // src/core/stream.ts
 function detectBom(head) {
@@ -65596,9 +63817,9 @@ function routeFiles(paths, config2, opts = {}) {
     configured.push(kind);
     searched[kind] = globs.map((g) => g.glob);
     for (const g of globs) {
-      const isMatch = (0, import_picomatch.default)(g.glob, { dot: true });
+      const glob = compileGlob(g.glob);
       for (const p of sorted) {
-        if (!isMatch(p) || taken.has(`${p}\0${kind}`)) continue;
+        if (!glob.matches(p) || taken.has(`${p}\0${kind}`)) continue;
         taken.add(`${p}\0${kind}`);
         files.push({ path: p, kind, discovered: false, ...g.format ? { format: g.format } : {} });
       }
@@ -66335,7 +64556,6 @@ function overall(gates) {
 }
 
 // src/workspace/files.ts
-var import_picomatch2 = __toESM(require_picomatch2(), 1);
 import { lstat as lstat2, readdir as readdir2 } from "node:fs/promises";
 import { join as join4, relative as relative2, sep as sep4 } from "node:path";
 var SKIP_DIRS = /* @__PURE__ */ new Set([".git", "node_modules"]);
@@ -66377,7 +64597,7 @@ async function findFiles(root, globs) {
     bases.set(base, list);
   }
   for (const [base, patterns] of bases) {
-    const isMatch = (0, import_picomatch2.default)(patterns, { dot: true });
+    const isMatch = matchAny(patterns);
     const files = [];
     if (base) {
       const st = await lstat2(join4(root, base)).catch(() => void 0);
@@ -67374,6 +65594,10 @@ async function publishVerdict(inputs, ctx, octokit, out) {
 }
 async function reportRequests(cwd, globs) {
   if (!globs.length) return void 0;
+  for (const g of globs) {
+    const problem = globProblem(g);
+    if (problem) throw new InputError(`input reports: ${JSON.stringify(g)}: ${problem}`);
+  }
   const files = await findFiles(cwd, globs);
   if (!files.length) throw new InputError(`input reports: no file matches ${globs.join(", ")}`);
   return files.map((path6) => ({ path: path6 }));

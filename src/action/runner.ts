@@ -31,6 +31,7 @@
  */
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
+import { globProblem } from '../core/config/glob.js';
 import { defaultConfig, type SdlcConfig } from '../core/config/schema.js';
 import { ConfigError, InputError, ReportParseError, errorMessage } from '../core/errors.js';
 import { fmtPct } from '../core/gates/common.js';
@@ -250,6 +251,10 @@ async function publishVerdict(inputs: ActionInputs, ctx: ActionContext, octokit:
 
 async function reportRequests(cwd: string, globs: string[]): Promise<ReportRequest[] | undefined> {
   if (!globs.length) return undefined;
+  for (const g of globs) {
+    const problem = globProblem(g);
+    if (problem) throw new InputError(`input reports: ${JSON.stringify(g)}: ${problem}`);
+  }
   const files = await findFiles(cwd, globs);
   if (!files.length) throw new InputError(`input reports: no file matches ${globs.join(', ')}`);
   return files.map((path) => ({ path }));

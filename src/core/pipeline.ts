@@ -4,7 +4,7 @@
  * Adapters only list files and open byte streams: a workspace's files, or the
  * entries of a workflow artifact.
  */
-import picomatch from 'picomatch';
+import { compileGlob } from './config/glob.js';
 import { asArray, type SdlcConfig } from './config/schema.js';
 import { errorMessage, ReportParseError } from './errors.js';
 import type { ReportFailure } from './gates/common.js';
@@ -74,9 +74,9 @@ export function routeFiles(paths: readonly string[], config: SdlcConfig, opts: R
     configured.push(kind);
     searched[kind] = globs.map((g) => g.glob);
     for (const g of globs) {
-      const isMatch = picomatch(g.glob, { dot: true });
+      const glob = compileGlob(g.glob);
       for (const p of sorted) {
-        if (!isMatch(p) || taken.has(`${p}\0${kind}`)) continue;
+        if (!glob.matches(p) || taken.has(`${p}\0${kind}`)) continue;
         taken.add(`${p}\0${kind}`);
         files.push({ path: p, kind, discovered: false, ...(g.format ? { format: g.format } : {}) });
       }

@@ -5,7 +5,7 @@
  */
 import { lstat, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import picomatch from 'picomatch';
+import { matchAny } from '../core/config/glob.js';
 
 const SKIP_DIRS = new Set(['.git', 'node_modules']);
 /** A walk stops after this many entries (a hostile or huge tree). */
@@ -57,7 +57,7 @@ export async function findFiles(root: string, globs: readonly string[]): Promise
     bases.set(base, list);
   }
   for (const [base, patterns] of bases) {
-    const isMatch = picomatch(patterns, { dot: true });
+    const isMatch = matchAny(patterns);
     const files: string[] = [];
     if (base) {
       const st = await lstat(join(root, base)).catch(() => undefined);

@@ -49,6 +49,13 @@ describe('report and config inputs', () => {
     expect(run.outputs).toEqual({});
   });
 
+  it('an input glob the matcher cannot use is an error naming it', async () => {
+    const ws = makeWorkspace({ config: PASSING_CONFIG });
+    const run = await runInProcess(prSpec(ws, 42, { reports: 'reports/!(junit).xml' }));
+    expect(run.result.failure).toMatch(/^input reports: "reports\/!\(junit\)\.xml": .*negated extglob/);
+    expect(run.outputs).toEqual({});
+  });
+
   it('reads the config the input names', async () => {
     const ws = makeWorkspace({ extra: { 'ci/gates.yml': PASSING_CONFIG } });
     const run = await runInProcess(prSpec(ws, 43, { config: 'ci/gates.yml', checks: 'false', comment: 'false' }));

@@ -23,7 +23,7 @@ export const globSchema = z
   .min(1, 'expected a non-empty glob')
   .max(MAX_GLOB, `glob longer than ${MAX_GLOB} characters`)
   .superRefine(checkGlob)
-  .describe('A glob pattern (picomatch syntax), relative to the repository root.');
+  .describe('A glob pattern, relative to the repository root: *, **, ?, [a-z], {a,b}, extglobs @(a|b) ?(a) *(a) +(a), a leading ! negates; matched in linear time (see the README).');
 
 /** One glob or a list of globs. */
 export const globsSchema = z.union([globSchema, z.array(globSchema).max(200)]);

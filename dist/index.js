@@ -59976,12 +59976,26 @@ var F_CR = 8;
 var F_CDATA = 16;
 var F_CTRL = 32;
 var PREDEFINED = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
-var ENTITY_RE = /&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);/g;
 function expandEntities(s) {
-  return s.replace(
-    ENTITY_RE,
-    (_, e) => e.charCodeAt(0) === 35 ? String.fromCodePoint(e.charCodeAt(1) === 120 ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10)) : PREDEFINED[e]
-  );
+  let out = "";
+  let from = 0;
+  for (let a = s.indexOf("&"); a >= 0; a = s.indexOf("&", from)) {
+    const e = s.indexOf(";", a + 2);
+    out += s.slice(from, a);
+    from = e + 1;
+    if (s.charCodeAt(a + 1) === 35) {
+      const hex4 = s.charCodeAt(a + 2) === 120;
+      let v = 0;
+      for (let i = a + (hex4 ? 3 : 2); i < e; i++) {
+        const c = s.charCodeAt(i);
+        v = hex4 ? v * 16 + (c <= 57 ? c - 48 : (c | 32) - 87) : v * 10 + c - 48;
+      }
+      out += v < 65536 ? String.fromCharCode(v) : String.fromCodePoint(v);
+    } else {
+      out += PREDEFINED[s.slice(a + 1, e)];
+    }
+  }
+  return from === 0 ? s : out + s.slice(from);
 }
 function cleanControls(s) {
   let out = "";
@@ -60043,6 +60057,37 @@ function hexDigit(c) {
   if (c >= 48 && c <= 57) return c - 48;
   const l = c | 32;
   return l >= 97 && l <= 102 ? l - 97 + 10 : -1;
+}
+function charRef(b, s, e) {
+  let hex4 = false;
+  if (b[s] === 120) {
+    hex4 = true;
+    s++;
+  }
+  const digits = e - s;
+  if (digits < 1 || digits > (hex4 ? 8 : 10)) return NaN;
+  let v = 0;
+  for (let i = s; i < e; i++) {
+    const d = hexDigit(b[i]);
+    if (d < 0 || !hex4 && d > 9) return NaN;
+    v = v * (hex4 ? 16 : 10) + d;
+  }
+  return v;
+}
+function predefined(b, s, e) {
+  switch (e - s) {
+    case 2:
+      return (b[s] === 108 || b[s] === 103) && b[s + 1] === 116;
+    // lt gt
+    case 3:
+      return b[s] === 97 && b[s + 1] === 109 && b[s + 2] === 112;
+    // amp
+    case 4:
+      return b[s] === 113 && b[s + 1] === 117 && b[s + 2] === 111 && b[s + 3] === 116 || b[s] === 97 && b[s + 1] === 112 && b[s + 2] === 111 && b[s + 3] === 115;
+    // quot apos
+    default:
+      return false;
+  }
 }
 function isXmlChar(c) {
   return c >= 1 && c < 32 || c === 10 || c === 13 || c >= 32 && c <= 55295 || c >= 57344 && c <= 65533 || c >= 65536 && c <= 1114111;
@@ -60438,16 +60483,14 @@ var XmlReader = class {
     }
     if (b[q] !== SEMI2) this.fail("entity name too long.", q);
     if (q === p + 1) this.fail("empty entity name.", q + 1);
-    const name = asciiString(b, p + 1, q);
-    if (name.charCodeAt(0) === 35) {
-      let cp = NaN;
-      if (/^#x[0-9a-fA-F]{1,8}$/.test(name)) cp = parseInt(name.slice(2), 16);
-      else if (/^#[0-9]{1,10}$/.test(name)) cp = parseInt(name.slice(1), 10);
+    if (b[p + 1] === 35) {
+      const cp = charRef(b, p + 2, q);
       if (!isXmlChar(cp)) this.fail("malformed character entity.", q + 1);
       this.refFlags = cp < 32 && cp !== 9 && cp !== 10 && cp !== 13 ? F_ENTITY | F_CTRL : F_ENTITY;
       return q + 1;
-    } else if (PREDEFINED[name] === void 0) {
-      this.fail(`undefined entity: &${name}; (only the predefined entities and character references are expanded)`, q + 1);
+    }
+    if (!predefined(b, p + 1, q)) {
+      this.fail(`undefined entity: &${asciiString(b, p + 1, q)}; (only the predefined entities and character references are expanded)`, q + 1);
     }
     this.refFlags = F_ENTITY;
     return q + 1;

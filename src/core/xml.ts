@@ -186,12 +186,28 @@ const F_CDATA = 16;
 const F_CTRL = 32;
 
 const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-const ENTITY_RE = /&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);/g;
 
 function expandEntities(s: string): string {
-  return s.replace(ENTITY_RE, (_, e: string) =>
-    e.charCodeAt(0) === 0x23 ? String.fromCodePoint(e.charCodeAt(1) === 0x78 ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10)) : PREDEFINED[e]!,
-  );
+  // The tokenizer has checked every reference: `&` always starts one of the five names or `#`, and `;` ends it.
+  let out = '';
+  let from = 0;
+  for (let a = s.indexOf('&'); a >= 0; a = s.indexOf('&', from)) {
+    const e = s.indexOf(';', a + 2);
+    out += s.slice(from, a);
+    from = e + 1;
+    if (s.charCodeAt(a + 1) === 0x23) {
+      const hex = s.charCodeAt(a + 2) === 0x78;
+      let v = 0;
+      for (let i = a + (hex ? 3 : 2); i < e; i++) {
+        const c = s.charCodeAt(i);
+        v = hex ? v * 16 + (c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57) : v * 10 + c - 0x30;
+      }
+      out += v < 0x10000 ? String.fromCharCode(v) : String.fromCodePoint(v);
+    } else {
+      out += PREDEFINED[s.slice(a + 1, e)]!;
+    }
+  }
+  return from === 0 ? s : out + s.slice(from);
 }
 
 /**
@@ -271,6 +287,38 @@ function hexDigit(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
   const l = c | 0x20;
   return l >= 0x61 && l <= 0x66 ? l - 0x61 + 10 : -1;
+}
+
+/** The code point of the character reference whose digits are b[s..e) (after `&#`), or NaN when it is malformed. */
+function charRef(b: Uint8Array, s: number, e: number): number {
+  let hex = false;
+  if (b[s] === 0x78) {
+    hex = true;
+    s++;
+  }
+  const digits = e - s;
+  if (digits < 1 || digits > (hex ? 8 : 10)) return NaN;
+  let v = 0;
+  for (let i = s; i < e; i++) {
+    const d = hexDigit(b[i]!);
+    if (d < 0 || (!hex && d > 9)) return NaN;
+    v = v * (hex ? 16 : 10) + d;
+  }
+  return v;
+}
+
+/** Whether b[s..e) names one of the five predefined entities. */
+function predefined(b: Uint8Array, s: number, e: number): boolean {
+  switch (e - s) {
+    case 2:
+      return (b[s] === 0x6c || b[s] === 0x67) && b[s + 1] === 0x74; // lt gt
+    case 3:
+      return b[s] === 0x61 && b[s + 1] === 0x6d && b[s + 2] === 0x70; // amp
+    case 4:
+      return (b[s] === 0x71 && b[s + 1] === 0x75 && b[s + 2] === 0x6f && b[s + 3] === 0x74) || (b[s] === 0x61 && b[s + 1] === 0x70 && b[s + 2] === 0x6f && b[s + 3] === 0x73); // quot apos
+    default:
+      return false;
+  }
 }
 
 /** Characters a character reference may name: XML's, plus the C0 controls that `cleanControls` handles. */
@@ -710,16 +758,15 @@ class XmlReader {
     }
     if (b[q] !== SEMI) this.fail('entity name too long.', q);
     if (q === p + 1) this.fail('empty entity name.', q + 1);
-    const name = asciiString(b, p + 1, q);
-    if (name.charCodeAt(0) === 0x23) {
-      let cp = NaN;
-      if (/^#x[0-9a-fA-F]{1,8}$/.test(name)) cp = parseInt(name.slice(2), 16);
-      else if (/^#[0-9]{1,10}$/.test(name)) cp = parseInt(name.slice(1), 10);
+    if (b[p + 1] === 0x23) {
+      // A character reference, read from the bytes: a flood of them makes no strings here.
+      const cp = charRef(b, p + 2, q);
       if (!isXmlChar(cp)) this.fail('malformed character entity.', q + 1);
       this.refFlags = cp < 0x20 && cp !== 0x09 && cp !== 0x0a && cp !== 0x0d ? F_ENTITY | F_CTRL : F_ENTITY;
       return q + 1;
-    } else if (PREDEFINED[name] === undefined) {
-      this.fail(`undefined entity: &${name}; (only the predefined entities and character references are expanded)`, q + 1);
+    }
+    if (!predefined(b, p + 1, q)) {
+      this.fail(`undefined entity: &${asciiString(b, p + 1, q)}; (only the predefined entities and character references are expanded)`, q + 1);
     }
     this.refFlags = F_ENTITY;
     return q + 1;

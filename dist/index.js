@@ -61024,42 +61024,37 @@ function intAttr(attrs, name) {
   const n = Number(v);
   return Number.isInteger(n) && n >= 0 ? n : void 0;
 }
-
-// src/core/parsers/coverage/cobertura.ts
-function xmlRootTag(head) {
+function rootStart(head) {
   let i = 0;
   for (let guard = 0; guard < 256; guard++) {
     const lt = head.indexOf("<", i);
     if (lt < 0 || head.slice(i, lt).trim() !== "") return void 0;
-    if (head.startsWith("<?", lt)) {
-      const e = head.indexOf("?>", lt + 2);
-      if (e < 0) return void 0;
-      i = e + 2;
-    } else if (head.startsWith("<!--", lt)) {
-      const e = head.indexOf("-->", lt + 4);
-      if (e < 0) return void 0;
-      i = e + 3;
-    } else if (head.startsWith("<!", lt)) {
+    let end;
+    if (head.startsWith("<?", lt)) end = head.indexOf("?>", lt + 2) + 2;
+    else if (head.startsWith("<!--", lt)) end = head.indexOf("-->", lt + 4) + 3;
+    else if (head.startsWith("<!", lt)) {
       const gt = head.indexOf(">", lt);
       const br = head.indexOf("[", lt);
       if (gt < 0) return void 0;
-      if (br >= 0 && br < gt) {
-        const close = head.indexOf("]", br);
-        if (close < 0) return void 0;
-        const e = head.indexOf(">", close);
-        if (e < 0) return void 0;
-        i = e + 1;
-      } else {
-        i = gt + 1;
-      }
-    } else {
-      const m = /^<([A-Za-z_][\w.:-]*)((?:\s[^>]*)?)>/.exec(head.slice(lt, lt + 16 * 1024));
-      if (!m) return void 0;
-      return { name: m[1], attrs: m[2], prolog: head.slice(0, lt), end: lt + m[0].length };
-    }
+      end = br >= 0 && br < gt ? head.indexOf(">", head.indexOf("]", br)) + 1 : gt + 1;
+    } else return lt;
+    if (end <= lt) return void 0;
+    i = end;
   }
   return void 0;
 }
+function xmlRootName(head) {
+  const lt = rootStart(head);
+  return lt === void 0 ? void 0 : /^<([A-Za-z_][\w.:-]*)/.exec(head.slice(lt, lt + 256))?.[1];
+}
+function xmlRootTag(head) {
+  const lt = rootStart(head);
+  if (lt === void 0) return void 0;
+  const m = /^<([A-Za-z_][\w.:-]*)((?:\s[^>]*)?)>/.exec(head.slice(lt, lt + 16 * 1024));
+  return m ? { name: m[1], attrs: m[2], prolog: head.slice(0, lt), end: lt + m[0].length } : void 0;
+}
+
+// src/core/parsers/coverage/cobertura.ts
 var SkipLog = class {
   count = 0;
   first;
@@ -61879,25 +61874,6 @@ function levelOf(severity) {
       return void 0;
   }
 }
-function rootElementName(head) {
-  let i = 0;
-  for (; ; ) {
-    const lt = head.indexOf("<", i);
-    if (lt < 0 || head.slice(i, lt).trim() !== "") return void 0;
-    let end;
-    if (head.startsWith("<?", lt)) end = head.indexOf("?>", lt) + 2;
-    else if (head.startsWith("<!--", lt)) end = head.indexOf("-->", lt) + 3;
-    else if (head.startsWith("<!", lt)) {
-      const gt = head.indexOf(">", lt);
-      const bracket = head.indexOf("[", lt);
-      end = bracket >= 0 && bracket < gt ? head.indexOf(">", head.indexOf("]", bracket)) + 1 : gt + 1;
-    } else {
-      return /^<([A-Za-z_][\w.:-]*)/.exec(head.slice(lt, lt + 256))?.[1];
-    }
-    if (end <= lt) return void 0;
-    i = end;
-  }
-}
 function position(v) {
   if (v === void 0 || v.trim() === "") return void 0;
   const n = Number(v);
@@ -61908,7 +61884,7 @@ var checkstyleParser = {
   kinds: ["lint"],
   description: "Checkstyle XML (Checkstyle, ESLint -f checkstyle, golangci-lint, Phan, PHP_CodeSniffer, ktlint, detekt)",
   sniff(head) {
-    return rootElementName(head) === "checkstyle";
+    return xmlRootName(head) === "checkstyle";
   },
   async parse(source, ctx) {
     const findings = [];
@@ -62018,25 +61994,6 @@ var checkstyleParser = {
 
 // src/core/parsers/tests/junit.ts
 var MAX_MESSAGE2 = 1e3;
-function rootElementName2(head) {
-  let i = 0;
-  for (; ; ) {
-    const lt = head.indexOf("<", i);
-    if (lt < 0 || head.slice(i, lt).trim() !== "") return void 0;
-    let end;
-    if (head.startsWith("<?", lt)) end = head.indexOf("?>", lt) + 2;
-    else if (head.startsWith("<!--", lt)) end = head.indexOf("-->", lt) + 3;
-    else if (head.startsWith("<!", lt)) {
-      const gt = head.indexOf(">", lt);
-      const bracket = head.indexOf("[", lt);
-      end = bracket >= 0 && bracket < gt ? head.indexOf(">", head.indexOf("]", bracket)) + 1 : gt + 1;
-    } else {
-      return /^<([A-Za-z_][\w.:-]*)/.exec(head.slice(lt, lt + 256))?.[1];
-    }
-    if (end <= lt) return void 0;
-    i = end;
-  }
-}
 function declaredOf(attrs) {
   const d = {};
   const total = intAttr(attrs, "tests");
@@ -62077,7 +62034,7 @@ var junitParser = {
   kinds: ["tests"],
   description: "JUnit XML test results (Surefire, Gradle, jest-junit, pytest, go-junit-report, PHPUnit, mocha)",
   sniff(head) {
-    const root = rootElementName2(head);
+    const root = xmlRootName(head);
     return root === "testsuites" || root === "testsuite";
   },
   async parse(source, ctx) {

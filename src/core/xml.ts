@@ -1364,3 +1364,48 @@ export function numAttr(attrs: XmlAttributes, name: string): number | undefined 
   const n = Number(v);
   return Number.isFinite(n) ? n : undefined;
 }
+
+/**
+ * Where the root element's start tag begins in the head of a document, for
+ * the parsers' cheap sniffs: skips the XML declaration, processing
+ * instructions, comments and a DOCTYPE (with an internal subset). Undefined
+ * when the head does not start like XML.
+ */
+function rootStart(head: string): number | undefined {
+  let i = 0;
+  for (let guard = 0; guard < 256; guard++) {
+    const lt = head.indexOf('<', i);
+    if (lt < 0 || head.slice(i, lt).trim() !== '') return undefined;
+    let end: number;
+    if (head.startsWith('<?', lt)) end = head.indexOf('?>', lt + 2) + 2;
+    else if (head.startsWith('<!--', lt)) end = head.indexOf('-->', lt + 4) + 3;
+    else if (head.startsWith('<!', lt)) {
+      const gt = head.indexOf('>', lt);
+      const br = head.indexOf('[', lt);
+      if (gt < 0) return undefined;
+      end = br >= 0 && br < gt ? head.indexOf('>', head.indexOf(']', br)) + 1 : gt + 1;
+    } else return lt;
+    if (end <= lt) return undefined;
+    i = end;
+  }
+  return undefined;
+}
+
+/** The root element's name in the head of a document (its start tag may be cut by the head's end). */
+export function xmlRootName(head: string): string | undefined {
+  const lt = rootStart(head);
+  return lt === undefined ? undefined : /^<([A-Za-z_][\w.:-]*)/.exec(head.slice(lt, lt + 256))?.[1];
+}
+
+/**
+ * The root element's whole start tag in the head of a document: its name, its
+ * attributes as written, the prolog before it (where a DOCTYPE sits) and the
+ * offset after it. Undefined when the head does not start like XML or cuts
+ * the tag.
+ */
+export function xmlRootTag(head: string): { name: string; attrs: string; prolog: string; end: number } | undefined {
+  const lt = rootStart(head);
+  if (lt === undefined) return undefined;
+  const m = /^<([A-Za-z_][\w.:-]*)((?:\s[^>]*)?)>/.exec(head.slice(lt, lt + 16 * 1024));
+  return m ? { name: m[1]!, attrs: m[2]!, prolog: head.slice(0, lt), end: lt + m[0].length } : undefined;
+}

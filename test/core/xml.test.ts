@@ -5,7 +5,7 @@ import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { ReportParseError } from '../../src/core/errors.js';
 import { DEFAULT_LIMITS, type ParseContext } from '../../src/core/parsers/types.js';
 import { bytesOf, detectBom } from '../../src/core/stream.js';
-import { ABSENT, OTHER, parseXml, readXml, XmlShapeError } from '../../src/core/xml.js';
+import { ABSENT, OTHER, parseXml, readXml, xmlRootName, xmlRootTag, XmlShapeError } from '../../src/core/xml.js';
 import { ownFixturesDir, realFixturesDir } from '../helpers/fixtures.js';
 
 const ctx = (path = 'doc.xml', maxDepth = DEFAULT_LIMITS.maxDepth): ParseContext => ({ path, limits: { ...DEFAULT_LIMITS, maxDepth } });
@@ -390,5 +390,26 @@ describe('XML reader: attributes in place', () => {
       },
     });
     expect(texts).toEqual(['b', 'c', 'd', 'i']);
+  });
+});
+
+describe('sniffing the root element', () => {
+  it('finds the root tag past the prolog and an internal subset', () => {
+    expect(xmlRootTag('\n<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><!-- c --><report name="r">')).toEqual({
+      name: 'report',
+      attrs: ' name="r"',
+      prolog: '\n<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><!-- c -->',
+      end: 79,
+    });
+    expect(xmlRootTag('text <coverage>')).toBeUndefined();
+    expect(xmlRootTag('<!-- unterminated')).toBeUndefined();
+    expect(xmlRootTag('<coverage line-rate="1"')).toBeUndefined();
+  });
+
+  it('names the root even when the head cuts its start tag', () => {
+    expect(xmlRootName('<?xml version="1.0"?>\n<!-- x --><testsuites name="a very long')).toBe('testsuites');
+    expect(xmlRootName('<!DOCTYPE checkstyle [<!ENTITY e "x">]>\n<checkstyle version="8">')).toBe('checkstyle');
+    expect(xmlRootName('{"not": "xml"}')).toBeUndefined();
+    expect(xmlRootName('<?xml version="1.0"')).toBeUndefined();
   });
 });

@@ -43,49 +43,8 @@ import { ReportParseError } from '../../errors.js';
 import { CoverageBuilder, coverageTotals, type Counts, type DeclaredTotals, type FileCoverage } from '../../model/coverage.js';
 import type { ReportPayload } from '../../model/report.js';
 import type { ByteSource } from '../../stream.js';
-import { ABSENT, OTHER, intAttr, readXml, XmlShapeError, type XmlAttributeReader, type XmlAttributes } from '../../xml.js';
+import { ABSENT, OTHER, intAttr, readXml, xmlRootTag, XmlShapeError, type XmlAttributeReader, type XmlAttributes } from '../../xml.js';
 import type { ParseContext, ReportParser } from '../types.js';
-
-/**
- * The root element's start tag in the head of a document: skips the XML
- * declaration, processing instructions, comments and a DOCTYPE (with an
- * internal subset). Undefined when the head does not start like XML.
- * `prolog` is the text before the root tag (where a DOCTYPE sits).
- */
-export function xmlRootTag(head: string): { name: string; attrs: string; prolog: string; end: number } | undefined {
-  let i = 0;
-  for (let guard = 0; guard < 256; guard++) {
-    const lt = head.indexOf('<', i);
-    if (lt < 0 || head.slice(i, lt).trim() !== '') return undefined;
-    if (head.startsWith('<?', lt)) {
-      const e = head.indexOf('?>', lt + 2);
-      if (e < 0) return undefined;
-      i = e + 2;
-    } else if (head.startsWith('<!--', lt)) {
-      const e = head.indexOf('-->', lt + 4);
-      if (e < 0) return undefined;
-      i = e + 3;
-    } else if (head.startsWith('<!', lt)) {
-      const gt = head.indexOf('>', lt);
-      const br = head.indexOf('[', lt);
-      if (gt < 0) return undefined;
-      if (br >= 0 && br < gt) {
-        const close = head.indexOf(']', br);
-        if (close < 0) return undefined;
-        const e = head.indexOf('>', close);
-        if (e < 0) return undefined;
-        i = e + 1;
-      } else {
-        i = gt + 1;
-      }
-    } else {
-      const m = /^<([A-Za-z_][\w.:-]*)((?:\s[^>]*)?)>/.exec(head.slice(lt, lt + 16 * 1024));
-      if (!m) return undefined;
-      return { name: m[1]!, attrs: m[2]!, prolog: head.slice(0, lt), end: lt + m[0].length };
-    }
-  }
-  return undefined;
-}
 
 /** Counts malformed records and keeps the first reason, for one warning. */
 export class SkipLog {

@@ -28,9 +28,9 @@ import { ReportParseError } from '../../errors.js';
 import { CoverageBuilder, coverageTotals, type Counts, type DeclaredTotals, type FileCoverage } from '../../model/coverage.js';
 import type { ReportPayload } from '../../model/report.js';
 import type { ByteSource } from '../../stream.js';
-import { intAttr, parseXml, XmlShapeError, type XmlAttributes } from '../../xml.js';
+import { intAttr, parseXml, xmlRootTag, XmlShapeError, type XmlAttributes } from '../../xml.js';
 import type { ParseContext, ReportParser } from '../types.js';
-import { declaredMismatch, SkipLog, xmlRootTag } from './cobertura.js';
+import { declaredMismatch, SkipLog } from './cobertura.js';
 
 const JACOCO_DTD_RE = /-\/\/JACOCO\/\/DTD Report (\d+)\.(\d+)\/\/EN/;
 

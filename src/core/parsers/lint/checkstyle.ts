@@ -30,7 +30,7 @@ import { ReportParseError } from '../../errors.js';
 import { severityForLevel, type Finding, type Level } from '../../model/findings.js';
 import type { ReportPayload } from '../../model/report.js';
 import type { ByteSource } from '../../stream.js';
-import { XmlShapeError, parseXml } from '../../xml.js';
+import { XmlShapeError, parseXml, xmlRootName } from '../../xml.js';
 import type { ParseContext, ReportParser } from '../types.js';
 
 const TOOL = 'checkstyle';
@@ -51,31 +51,6 @@ function levelOf(severity: string | undefined): Level | 'ignore' | undefined {
   }
 }
 
-/**
- * Name of the first element of an XML head, skipping the declaration,
- * processing instructions, comments and a DOCTYPE; undefined when the head
- * does not start like XML.
- */
-function rootElementName(head: string): string | undefined {
-  let i = 0;
-  for (;;) {
-    const lt = head.indexOf('<', i);
-    if (lt < 0 || head.slice(i, lt).trim() !== '') return undefined;
-    let end: number;
-    if (head.startsWith('<?', lt)) end = head.indexOf('?>', lt) + 2;
-    else if (head.startsWith('<!--', lt)) end = head.indexOf('-->', lt) + 3;
-    else if (head.startsWith('<!', lt)) {
-      const gt = head.indexOf('>', lt);
-      const bracket = head.indexOf('[', lt);
-      end = bracket >= 0 && bracket < gt ? head.indexOf('>', head.indexOf(']', bracket)) + 1 : gt + 1;
-    } else {
-      return /^<([A-Za-z_][\w.:-]*)/.exec(head.slice(lt, lt + 256))?.[1];
-    }
-    if (end <= lt) return undefined;
-    i = end;
-  }
-}
-
 /** A line or column: undefined when absent or empty, NaN when not a non-negative integer. */
 function position(v: string | undefined): number | undefined {
   if (v === undefined || v.trim() === '') return undefined;
@@ -89,7 +64,7 @@ export const checkstyleParser: ReportParser = {
   description: 'Checkstyle XML (Checkstyle, ESLint -f checkstyle, golangci-lint, Phan, PHP_CodeSniffer, ktlint, detekt)',
 
   sniff(head) {
-    return rootElementName(head) === 'checkstyle';
+    return xmlRootName(head) === 'checkstyle';
   },
 
   async parse(source: ByteSource, ctx: ParseContext): Promise<ReportPayload> {

@@ -32,7 +32,7 @@
 import type { ReportPayload } from '../../model/report.js';
 import type { TestCaseProblem, TestCounts, TestsData } from '../../model/tests.js';
 import type { ByteSource } from '../../stream.js';
-import { XmlShapeError, intAttr, parseXml, type XmlAttributes } from '../../xml.js';
+import { XmlShapeError, intAttr, parseXml, xmlRootName, type XmlAttributes } from '../../xml.js';
 import type { ParseContext, ReportParser } from '../types.js';
 
 const MAX_MESSAGE = 1000;
@@ -62,31 +62,6 @@ interface CaseState {
   /** Depth of the `<failure>`/`<error>` whose text is being gathered. */
   captureDepth?: number;
   text: string;
-}
-
-/**
- * Name of the first element of an XML head, skipping the declaration,
- * processing instructions, comments and a DOCTYPE; undefined when the head
- * does not start like XML.
- */
-function rootElementName(head: string): string | undefined {
-  let i = 0;
-  for (;;) {
-    const lt = head.indexOf('<', i);
-    if (lt < 0 || head.slice(i, lt).trim() !== '') return undefined;
-    let end: number;
-    if (head.startsWith('<?', lt)) end = head.indexOf('?>', lt) + 2;
-    else if (head.startsWith('<!--', lt)) end = head.indexOf('-->', lt) + 3;
-    else if (head.startsWith('<!', lt)) {
-      const gt = head.indexOf('>', lt);
-      const bracket = head.indexOf('[', lt);
-      end = bracket >= 0 && bracket < gt ? head.indexOf('>', head.indexOf(']', bracket)) + 1 : gt + 1;
-    } else {
-      return /^<([A-Za-z_][\w.:-]*)/.exec(head.slice(lt, lt + 256))?.[1];
-    }
-    if (end <= lt) return undefined;
-    i = end;
-  }
 }
 
 function declaredOf(attrs: XmlAttributes): Declared {
@@ -139,7 +114,7 @@ export const junitParser: ReportParser = {
   description: 'JUnit XML test results (Surefire, Gradle, jest-junit, pytest, go-junit-report, PHPUnit, mocha)',
 
   sniff(head) {
-    const root = rootElementName(head);
+    const root = xmlRootName(head);
     return root === 'testsuites' || root === 'testsuite';
   },
 

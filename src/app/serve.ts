@@ -33,6 +33,7 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import Bottleneck from 'bottleneck';
+import { Redis } from 'ioredis';
 import { Probot, ProbotOctokit } from 'probot';
 import { z } from 'zod';
 import { appWithQueue, probotProcessor } from './index.js';
@@ -42,7 +43,7 @@ import { BullQueue } from './queue/bullmq.js';
 import type { QueueLogger } from './queue/common.js';
 import { MemoryDeduper, RedisDeduper, type DeliveryDeduper } from './queue/dedupe.js';
 import { MemoryQueue } from './queue/memory.js';
-import { nodeRedisShim, redactRedisUrl, type RedisClient } from './queue/redis.js';
+import { createRedis, redactRedisUrl, type RedisClient } from './queue/redis.js';
 import { DEFAULT_WEBHOOK_PATH, createAppServer, type AppServer } from './server.js';
 
 export type Role = 'web' | 'worker' | 'all';
@@ -183,7 +184,7 @@ export interface Running {
   closed: Promise<void>;
 }
 
-type Throttle = { on: false } | { on: true; connection?: Bottleneck.RedisConnection };
+type Throttle = { on: false } | { on: true; connection?: Bottleneck.IORedisConnection };
 
 /** Longest rate-limit wait taken inside a job; a longer one fails the request and the queue retries the job after it. */
 export const MAX_IN_JOB_WAIT_SECONDS = 60;
@@ -270,7 +271,7 @@ export async function serve(opts: ServeOptions = {}): Promise<Running> {
   const throttle: Throttle = !config.throttle
     ? { on: false }
     : config.redisUrl
-      ? { on: true, connection: new Bottleneck.RedisConnection({ Redis: nodeRedisShim(config.redisUrl), clientOptions: {} }) }
+      ? { on: true, connection: new Bottleneck.IORedisConnection({ Redis, client: createRedis(config.redisUrl, { name: 'sdlc-throttle' }) }) }
       : { on: true };
   const probot = new Probot({
     appId: config.appId,

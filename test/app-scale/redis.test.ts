@@ -1,14 +1,17 @@
 /**
- * The RESP client (src/app/queue/redis.ts) against the real Redis: reply
- * types, pipelining order, large values split over many TCP chunks, errors,
- * reconnecting after the server dropped the connection, and the node_redis
- * surface Bottleneck's cluster mode runs on (two limiters on two
+ * The App's Redis connections (src/app/queue/redis.ts, over ioredis):
+ * REDIS_URL parsing and the options made from it (TLS for rediss://), a
+ * round trip against the real Redis, reconnecting after the server dropped
+ * the connection, a clear error (logged once, not thrown) when Redis cannot
+ * be reached, and Bottleneck's cluster mode on ioredis (two limiters on two
  * connections sharing one concurrency limit, as two replicas would).
  */
+import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import Bottleneck from 'bottleneck';
-import { RedisClient, nodeRedisShim, parseRedisUrl, redactRedisUrl } from '../../src/app/queue/redis.js';
-import { REDIS_URL, cleanPrefix, redisSuite, uniquePrefix } from './support.js';
+import { Redis } from 'ioredis';
+import { RedisClient, createRedis, parseRedisUrl, redactRedisUrl, redisOptions } from '../../src/app/queue/redis.js';
+import { REDIS_URL, cleanPrefix, redisSuite, uniquePrefix, waitFor } from './support.js';
 
 const redisUp = await redisSuite('Redis client tests');
 const suite = redisUp ? describe : describe.skip;
@@ -16,17 +19,17 @@ const suite = redisUp ? describe : describe.skip;
 const closers: (() => unknown)[] = [];
 const prefixes: string[] = [];
 afterEach(async () => {
-  for (const c of closers.splice(0)) await c();
+  for (const c of closers.splice(0).reverse()) await c();
   for (const p of prefixes.splice(0)) await cleanPrefix(p);
 });
 
-function client(): RedisClient {
-  const c = new RedisClient(REDIS_URL);
+function client(url = REDIS_URL, opts: ConstructorParameters<typeof RedisClient>[1] = {}): RedisClient {
+  const c = new RedisClient(url, opts);
   closers.push(() => c.close());
   return c;
 }
 
-describe('parseRedisUrl', () => {
+describe('parseRedisUrl and redisOptions', () => {
   it('reads host, port, TLS, credentials and database', () => {
     expect(parseRedisUrl('redis://127.0.0.1:6379')).toEqual({ host: '127.0.0.1', port: 6379, tls: false });
     expect(parseRedisUrl('rediss://default:p%40ss@cache.example.com:6380/3')).toEqual({ host: 'cache.example.com', port: 6380, tls: true, username: 'default', password: 'p@ss', db: 3 });
@@ -35,46 +38,79 @@ describe('parseRedisUrl', () => {
     expect(() => parseRedisUrl('redis://localhost/cache')).toThrow('REDIS_URL database must be a number, not "cache"');
     expect(() => parseRedisUrl('localhost:6379')).toThrow('REDIS_URL must start with redis:// or rediss://, not localhost:');
   });
+
+  it('refuses a URL that is not redis:// or rediss:// before connecting', () => {
+    expect(() => new RedisClient('http://localhost:6379')).toThrow('REDIS_URL must start with redis:// or rediss://, not http://');
+    expect(() => createRedis('localhost:6379')).toThrow('REDIS_URL must start with redis:// or rediss://, not localhost:');
+  });
+
+  it('turns the URL into ioredis options', () => {
+    expect(redisOptions('rediss://default:p%40ss@cache.example.com:6380/3', { name: 'sdlc-queue', connectTimeoutMs: 750 })).toEqual({
+      host: 'cache.example.com',
+      port: 6380,
+      username: 'default',
+      password: 'p@ss',
+      db: 3,
+      tls: { servername: 'cache.example.com' },
+      connectionName: 'sdlc-queue',
+      connectTimeout: 750,
+      maxRetriesPerRequest: 3,
+      lazyConnect: false,
+    });
+    const plain = redisOptions('redis://redis:6379');
+    expect(plain.tls).toBeUndefined();
+    expect(plain.connectTimeout).toBe(5000);
+    // BullMQ workers must wait for the connection however long.
+    expect(redisOptions('redis://redis:6379', { blocking: true }).maxRetriesPerRequest).toBeNull();
+    // No SNI for an IP address.
+    expect(redisOptions('rediss://10.0.0.5:6380').tls).toEqual({});
+  });
+
   it('hides the password in logs', () => {
     expect(redactRedisUrl('redis://user:hunter2@redis:6379/0')).toBe('redis://user:***@redis:6379/0');
     expect(redactRedisUrl('redis://redis:6379')).toBe('redis://redis:6379');
   });
 });
 
-suite('RedisClient', () => {
-  it('decodes every reply type and rejects error replies', async () => {
-    const prefix = uniquePrefix('resp');
+describe('rediss://', () => {
+  it('opens a TLS connection naming the host (SNI)', async () => {
+    let server!: Server;
+    const sockets: Socket[] = [];
+    const hello = new Promise<Buffer>((resolve) => {
+      server = createServer((socket) => {
+        sockets.push(socket);
+        socket.once('data', (chunk: Buffer) => resolve(chunk));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(() => {
+      for (const s of sockets) s.destroy();
+      return new Promise((resolve) => server.close(resolve));
+    });
+    const port = (server.address() as { port: number }).port;
+    const c = client(`rediss://localhost:${port}`, { connectTimeoutMs: 2000 });
+    void c.ping(2000);
+    const bytes = await hello;
+    // A TLS handshake record (0x16, version 3.x) carrying the server name.
+    expect([bytes[0], bytes[1]]).toEqual([0x16, 0x03]);
+    expect(bytes.includes(Buffer.from('localhost'))).toBe(true);
+  });
+});
+
+suite('RedisClient against Redis', () => {
+  it('round-trips values, scripts and error replies', async () => {
+    const prefix = uniquePrefix('rt');
     prefixes.push(prefix);
-    const c = client();
-    expect(await c.call('SET', `${prefix}:s`, 'naïve ✓')).toBe('OK');
+    const c = client(REDIS_URL, { name: 'sdlc-test' });
+    expect(await c.call('SET', `${prefix}:s`, 'naïve ✓', 'NX', 'EX', 60)).toBe('OK');
+    expect(await c.call('SET', `${prefix}:s`, 'again', 'NX', 'EX', 60)).toBeNull();
     expect(await c.call('GET', `${prefix}:s`)).toBe('naïve ✓');
     expect(await c.call('GET', `${prefix}:missing`)).toBeNull();
     expect(await c.call('INCRBY', `${prefix}:n`, 41)).toBe(41);
-    expect(await c.call('RPUSH', `${prefix}:l`, 'a', '', 'c')).toBe(3);
-    expect(await c.call('LRANGE', `${prefix}:l`, 0, -1)).toEqual(['a', '', 'c']);
-    expect(await c.eval("return {1, 'two', {3}, redis.call('GET', KEYS[1])}", [`${prefix}:missing`], [])).toEqual([1, 'two', [3], null]);
+    expect(await c.eval("return {1, 'two', redis.call('GET', KEYS[1]), ARGV[1]}", [`${prefix}:s`], ['x'])).toEqual([1, 'two', 'naïve ✓', 'x']);
     await expect(c.call('INCR', `${prefix}:s`)).rejects.toThrow('ERR value is not an integer or out of range');
-    // An error inside a transaction is an element of the EXEC answer.
-    await c.call('MULTI');
-    await c.call('INCR', `${prefix}:s`);
-    await c.call('INCR', `${prefix}:n`);
-    const exec = (await c.call('EXEC')) as unknown[];
-    expect(exec[0]).toBeInstanceOf(Error);
-    expect((exec[0] as Error).message).toBe('ERR value is not an integer or out of range');
-    expect(exec[1]).toBe(42);
+    expect(await c.call('CLIENT', 'GETNAME')).toBe('sdlc-test');
     expect(await c.ping()).toBe(true);
-  });
-
-  it('keeps 2000 pipelined replies in order and carries a 4 MB value across chunks', async () => {
-    const prefix = uniquePrefix('pipe');
-    prefixes.push(prefix);
-    const c = client();
-    const replies = await Promise.all(Array.from({ length: 2000 }, () => c.call('INCR', `${prefix}:counter`)));
-    expect(replies).toEqual(Array.from({ length: 2000 }, (_, i) => i + 1));
-    const big = 'x€'.repeat(1_000_000);
-    await c.call('SET', `${prefix}:big`, big);
-    expect(await c.call('STRLEN', `${prefix}:big`)).toBe(4_000_000);
-    expect(await c.call('GET', `${prefix}:big`)).toBe(big);
   });
 
   it('connects again after the server dropped the connection', async () => {
@@ -82,25 +118,32 @@ suite('RedisClient', () => {
     const admin = client();
     const id = (await c.call('CLIENT', 'ID')) as number;
     expect(await admin.call('CLIENT', 'KILL', 'ID', id)).toBe(1);
-    await new Promise((r) => setTimeout(r, 50));
-    const again = (await c.call('CLIENT', 'ID')) as number;
+    const again = await waitFor('a new connection', async () => (await c.call('CLIENT', 'ID')) as number);
     expect(again).not.toBe(id);
     expect(typeof again).toBe('number');
-  });
-
-  it('answers false to ping when Redis is not there', async () => {
-    const c = new RedisClient('redis://127.0.0.1:1', { connectTimeoutMs: 500 });
-    closers.push(() => c.close());
-    expect(await c.ping(500)).toBe(false);
-    await expect(c.call('PING')).rejects.toThrow(/ECONNREFUSED/);
+    expect(await c.ping()).toBe(true);
   });
 });
 
-suite('nodeRedisShim with Bottleneck cluster mode', () => {
+describe('unreachable Redis', () => {
+  it('answers false to ping, fails commands with the connection error, and logs it once', async () => {
+    const logged: Error[] = [];
+    const c = client('redis://127.0.0.1:1', { connectTimeoutMs: 500, log: (err) => logged.push(err) });
+    const started = Date.now();
+    expect(await c.ping(500)).toBe(false);
+    await expect(c.call('PING')).rejects.toThrow(/^Redis at 127\.0\.0\.1:1 is unreachable: connect ECONNREFUSED 127\.0\.0\.1:1$/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    // ioredis keeps retrying; the outage is logged once.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(logged.map((e) => e.message)).toEqual(['connect ECONNREFUSED 127.0.0.1:1']);
+  });
+});
+
+suite('Bottleneck cluster mode on ioredis', () => {
   it('makes two limiters on two connections share one concurrency limit', async () => {
     const prefix = uniquePrefix('bn');
     prefixes.push(prefix);
-    const connections = [0, 1].map(() => new Bottleneck.RedisConnection({ Redis: nodeRedisShim(REDIS_URL), clientOptions: {} }));
+    const connections = [0, 1].map(() => new Bottleneck.IORedisConnection({ Redis, client: createRedis(REDIS_URL, { name: 'sdlc-throttle' }) }));
     closers.push(() => Promise.all(connections.map((c) => c.disconnect(false))));
     // Ids like the App's throttling ids, so cleanPrefix finds the keys.
     const limiters = connections.map((connection) => new Bottleneck({ id: `octokit-write-${prefix}:1`, maxConcurrent: 1, minTime: 0, connection, clearDatastore: false }));

@@ -41,7 +41,8 @@
  * closes by force).
  */
 import { randomUUID } from 'node:crypto';
-import { DelayedError, Queue, UnrecoverableError, Worker, createBunRedisClient, type Job } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { mergeJobs, type EnqueueResult, type GateJob, type JobProcessor, type JobQueue } from '../jobs.js';
 import {
   DEFAULT_ABORT_WAIT_MS,
@@ -62,7 +63,7 @@ import {
   type QueueOptions,
   type RetryPolicy,
 } from './common.js';
-import { RedisClient, RespSocket } from './redis.js';
+import { RedisClient, createRedis } from './redis.js';
 
 export interface BullQueueOptions extends QueueOptions {
   redisUrl: string;
@@ -127,7 +128,9 @@ export class BullQueue implements JobQueue {
   readonly prefix: string;
   readonly queueName: string;
   readonly redis: RedisClient;
-  private readonly conn: ReturnType<typeof createBunRedisClient>;
+  private readonly redisUrl: string;
+  /** The Worker's connection (BullMQ duplicates it for its blocking fetch). */
+  private workerConn: Redis | undefined;
   private readonly queue: Queue;
   private worker: Worker | undefined;
   private readonly policy: RetryPolicy;
@@ -165,10 +168,10 @@ export class BullQueue implements JobQueue {
     this.busyDelayMs = opts.busyDelayMs ?? 1_000;
     this.generationTtlMs = opts.generationTtlMs ?? 30 * 24 * 3600_000;
     if (!(this.lockMs >= 1000) || !(this.stalledIntervalMs >= 100)) throw new Error('lockMs must be at least 1000 and stalledIntervalMs at least 100');
-    this.redis = new RedisClient(opts.redisUrl, { name: 'sdlc-queue' });
-    this.conn = createBunRedisClient(new RespSocket(opts.redisUrl, { name: 'sdlc-bullmq' }) as never);
-    this.conn.on('error', (err: Error) => this.log.warn({ err: errorText(err) }, 'Redis connection error'));
-    this.queue = new Queue(this.queueName, { connection: this.conn as never, prefix: this.prefix });
+    this.redisUrl = opts.redisUrl;
+    this.redis = new RedisClient(opts.redisUrl, { name: 'sdlc-queue', log: (err) => this.log.warn({ err: errorText(err) }, 'Redis connection error') });
+    // The Queue only adds and counts jobs: it shares the queue's own connection (and its short retries).
+    this.queue = new Queue(this.queueName, { connection: this.redis.io, prefix: this.prefix });
     this.queue.on('error', (err: Error) => this.log.warn({ err: errorText(err) }, 'queue error'));
   }
 
@@ -245,8 +248,9 @@ export class BullQueue implements JobQueue {
     if (this.closing) throw new Error('the job queue is closed');
     const concurrency = checkConcurrency(opts.concurrency ?? DEFAULT_CONCURRENCY);
     this.processor = processor;
+    this.workerConn = createRedis(this.redisUrl, { name: 'sdlc-worker', blocking: true });
     this.worker = new Worker(this.queueName, (job, token) => this.track(this.handle(job as Job<Stored>, token)), {
-      connection: this.conn as never,
+      connection: this.workerConn,
       prefix: this.prefix,
       concurrency,
       lockDuration: this.lockMs,
@@ -391,7 +395,7 @@ export class BullQueue implements JobQueue {
     }
     await this.queue.close();
     this.redis.close();
-    this.conn.disconnect();
+    this.workerConn?.disconnect();
   }
 
   /** Remove every key of this queue (tests, and `prefix` clean-ups). */

@@ -1,38 +1,23 @@
 /**
- * A small Redis client (RESP2 over node:net or node:tls) for the App's queue.
+ * Redis connections for the App, made with ioredis from REDIS_URL
+ * (`redis://[user:password@]host[:port][/db]`, `rediss://` for TLS).
  *
- * Why not a driver package: BullMQ 6 leaves the Redis driver to the
- * application (ioredis and redis are optional peer dependencies, and
- * neither is installed), and Probot's Redis throttling wants ioredis too.
- * The App needs few commands, so it speaks the protocol itself and plugs
- * into both libraries through their documented driver-neutral seams:
+ * - BullMQ takes an ioredis client as its `connection`: the Queue shares the
+ *   queue's own client, the Worker gets a `blocking` one
+ *   (`maxRetriesPerRequest: null`, which BullMQ requires; it duplicates it
+ *   for its blocking fetch).
+ * - Probot's throttling in Bottleneck's cluster mode:
+ *   `new Bottleneck.IORedisConnection({ Redis, client: createRedis(url) })`.
+ * - The queue's own keys (per-key locks, generations, delivery
+ *   de-duplication, readiness): `RedisClient.call` / `eval` / `ping`.
  *
- * - BullMQ: `createBunRedisClient(raw)` adapts any client with Bun's
- *   RedisClient shape (`send(command, args)`, `connected`, `connect()`,
- *   `close()`, `duplicate()`, `onconnect` / `onclose` callbacks). RespSocket
- *   has that shape; BullMQ's adapter does the rest (Lua scripts with
- *   EVALSHA, MULTI/EXEC, blocking BZPOPMIN on its own connection,
- *   reconnects through `duplicate()`).
- * - Bottleneck (Probot's throttling, in cluster mode): `nodeRedisShim()` is
- *   the `redis` (node_redis 3) module surface Bottleneck.RedisConnection
- *   calls: `createClient`, `duplicate`, `multi([...]).exec(cb)`,
- *   `evalsha(..., cb)`, `publish`, `subscribe` / `unsubscribe` with
- *   `subscribe` and `message` events, `end`.
- * - The queue's own keys (per-key locks, delivery de-duplication, readiness):
- *   `RedisClient.call(command, ...args)`.
- *
- * Replies are decoded as RESP2 drivers do: simple and bulk strings as UTF-8
- * strings, integers as numbers, nil as null, arrays as arrays, an error
- * reply as an Error (rejecting the command, or as an element inside an EXEC
- * answer). URLs: `redis://[user:password@]host[:port][/db]`, `rediss://` for
- * TLS.
+ * Every client logs its connection errors (once per outage) instead of
+ * throwing them, and reconnects on its own.
  */
-import { EventEmitter } from 'node:events';
-import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { isIP } from 'node:net';
+import { Redis, type RedisOptions } from 'ioredis';
 
 export type RedisArg = string | number | Buffer;
-export type RedisReply = string | number | null | Error | RedisReply[];
 
 export interface RedisTarget {
   host: string;
@@ -76,270 +61,88 @@ export function redactRedisUrl(url: string): string {
   }
 }
 
-const CLOSED = 'Connection is closed.';
-
-export class RedisReplyError extends Error {
-  override readonly name = 'RedisReplyError';
-}
-
-/** Incremental RESP2 reply parser. */
-class ReplyParser {
-  private buf: Buffer = Buffer.alloc(0);
-
-  push(chunk: Buffer): void {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-  }
-
-  /** The next complete reply, or undefined when more bytes are needed. */
-  next(): { value: RedisReply } | undefined {
-    const r = this.parse(0);
-    if (!r) return undefined;
-    this.buf = this.buf.subarray(r.end);
-    return { value: r.value };
-  }
-
-  private line(at: number): { text: string; end: number } | undefined {
-    const cr = this.buf.indexOf('\r\n', at, 'latin1');
-    if (cr < 0) return undefined;
-    return { text: this.buf.toString('utf8', at, cr), end: cr + 2 };
-  }
-
-  private parse(at: number): { value: RedisReply; end: number } | undefined {
-    if (at >= this.buf.length) return undefined;
-    const type = this.buf[at];
-    const l = this.line(at + 1);
-    if (!l) return undefined;
-    switch (type) {
-      case 0x2b: // +
-        return { value: l.text, end: l.end };
-      case 0x2d: // -
-        return { value: new RedisReplyError(l.text), end: l.end };
-      case 0x3a: // :
-        return { value: Number(l.text), end: l.end };
-      case 0x24: {
-        // $
-        const len = Number(l.text);
-        if (len < 0) return { value: null, end: l.end };
-        if (this.buf.length < l.end + len + 2) return undefined;
-        return { value: this.buf.toString('utf8', l.end, l.end + len), end: l.end + len + 2 };
-      }
-      case 0x2a: {
-        // *
-        const n = Number(l.text);
-        if (n < 0) return { value: null, end: l.end };
-        const items: RedisReply[] = [];
-        let end = l.end;
-        for (let i = 0; i < n; i++) {
-          const item = this.parse(end);
-          if (!item) return undefined;
-          items.push(item.value);
-          end = item.end;
-        }
-        return { value: items, end };
-      }
-      default:
-        throw new Error(`unexpected byte ${String(type)} in a Redis reply`);
-    }
-  }
-}
-
-function encode(command: string, args: readonly RedisArg[]): Buffer {
-  const parts: Buffer[] = [Buffer.from(`*${args.length + 1}\r\n$${Buffer.byteLength(command)}\r\n${command}\r\n`)];
-  for (const a of args) {
-    const b = Buffer.isBuffer(a) ? a : Buffer.from(String(a), 'utf8');
-    parts.push(Buffer.from(`$${b.length}\r\n`), b, Buffer.from('\r\n'));
-  }
-  return Buffer.concat(parts);
-}
-
-interface Pending {
-  resolve(v: RedisReply): void;
-  reject(e: Error): void;
-}
-
-export interface RespSocketOptions {
-  connectTimeoutMs?: number;
-  /** `CLIENT SETNAME` after connecting. */
+export interface RedisConnectOptions {
+  /** `CLIENT SETNAME`, to tell the App's connections apart in `CLIENT LIST`. */
   name?: string;
+  /** Give up a connection attempt after this long; default 5 s. */
+  connectTimeoutMs?: number;
+  /** For BullMQ workers: commands wait for the connection to come back, however long (`maxRetriesPerRequest: null`). */
+  blocking?: boolean;
+  /** Connect on the first command instead of at once. */
+  lazyConnect?: boolean;
+  /** Connection errors (the first of each outage). */
+  log?: (err: Error) => void;
 }
 
 /**
- * One Redis connection with Bun's RedisClient shape (see the file comment).
- * Commands are pipelined (those of one tick in one write): replies come
- * back in order. A connection that
- * closed stays closed (`duplicate()` makes a new one to the same server).
- * After SUBSCRIBE, pushed messages go to `onmessage`.
+ * Without `blocking`, a command waits for at most 3 reconnection attempts
+ * (under a second while Redis refuses connections) before it fails.
  */
-export class RespSocket {
-  connected = false;
-  onconnect: (() => void) | undefined;
-  onclose: ((err?: Error) => void) | undefined;
-  onerror: ((err: Error) => void) | undefined;
-  onmessage: ((channel: string, message: string) => void) | undefined;
+const MAX_RETRIES_PER_REQUEST = 3;
 
-  private socket: Socket | undefined;
-  private readonly pending: Pending[] = [];
-  private readonly parser = new ReplyParser();
-  private connecting: Promise<void> | undefined;
-  private done = false;
-  private subscribed = false;
-  private corked = false;
+/** ioredis options for `url` (throws on a URL that is not redis:// or rediss://). */
+export function redisOptions(url: string, opts: RedisConnectOptions = {}): RedisOptions {
+  const t = parseRedisUrl(url);
+  return {
+    host: t.host,
+    port: t.port,
+    ...(t.username !== undefined ? { username: t.username } : {}),
+    ...(t.password !== undefined ? { password: t.password } : {}),
+    ...(t.db !== undefined ? { db: t.db } : {}),
+    ...(t.tls ? { tls: isIP(t.host) ? {} : { servername: t.host } } : {}),
+    ...(opts.name ? { connectionName: opts.name } : {}),
+    connectTimeout: opts.connectTimeoutMs ?? 5000,
+    maxRetriesPerRequest: opts.blocking ? null : MAX_RETRIES_PER_REQUEST,
+    lazyConnect: opts.lazyConnect ?? false,
+  };
+}
 
-  constructor(
-    readonly url: string,
-    private readonly opts: RespSocketOptions = {},
-  ) {}
-
-  /** Closed (or failed to connect) for good. */
-  get ended(): boolean {
-    return this.done;
-  }
-
-  connect(): Promise<void> {
-    if (this.connected) return Promise.resolve();
-    if (this.done) return Promise.reject(new Error(CLOSED));
-    this.connecting ??= this.open().finally(() => {
-      this.connecting = undefined;
-    });
-    return this.connecting;
-  }
-
-  private open(): Promise<void> {
-    const t = parseRedisUrl(this.url);
-    return new Promise<void>((resolve, reject) => {
-      const socket = t.tls ? tlsConnect({ host: t.host, port: t.port, servername: t.host }) : netConnect({ host: t.host, port: t.port });
-      this.socket = socket;
-      socket.setNoDelay(true);
-      socket.setKeepAlive(true, 30_000);
-      const timer = setTimeout(() => socket.destroy(new Error(`Redis ${t.host}:${t.port}: no connection within ${this.opts.connectTimeoutMs ?? 5000} ms`)), this.opts.connectTimeoutMs ?? 5000);
-      let settled = false;
-      socket.once(t.tls ? 'secureConnect' : 'connect', () => {
-        clearTimeout(timer);
-        this.connected = true;
-        const hello: Promise<RedisReply>[] = [];
-        if (t.password !== undefined) hello.push(this.send('AUTH', t.username ? [t.username, t.password] : [t.password]));
-        if (t.db !== undefined) hello.push(this.send('SELECT', [t.db]));
-        if (this.opts.name) hello.push(this.send('CLIENT', ['SETNAME', this.opts.name]));
-        Promise.all(hello).then(
-          () => {
-            settled = true;
-            resolve();
-            this.onconnect?.();
-          },
-          (err: Error) => {
-            settled = true;
-            reject(err);
-            socket.destroy();
-          },
-        );
-      });
-      socket.on('data', (chunk: Buffer) => this.receive(chunk));
-      socket.on('error', (err) => {
-        clearTimeout(timer);
-        if (!settled) {
-          settled = true;
-          reject(err);
-        }
-        this.onerror?.(err);
-      });
-      socket.on('close', () => {
-        clearTimeout(timer);
-        const wasConnected = this.connected;
-        this.connected = false;
-        this.done = true;
-        const err = new Error(CLOSED);
-        for (const p of this.pending.splice(0)) p.reject(err);
-        if (!settled) {
-          settled = true;
-          reject(err);
-        }
-        if (wasConnected) this.onclose?.(err);
-      });
-    });
-  }
-
-  private receive(chunk: Buffer): void {
-    this.parser.push(chunk);
-    for (;;) {
-      let r: { value: RedisReply } | undefined;
-      try {
-        r = this.parser.next();
-      } catch (err) {
-        this.socket?.destroy(err as Error);
-        return;
-      }
-      if (!r) return;
-      const v = r.value;
-      if (this.subscribed && Array.isArray(v) && (v[0] === 'message' || v[0] === 'pmessage')) {
-        const [channel, message] = v[0] === 'message' ? [v[1], v[2]] : [v[2], v[3]];
-        this.onmessage?.(String(channel), String(message));
-        continue;
-      }
-      const p = this.pending.shift();
-      if (!p) continue;
-      if (v instanceof Error) p.reject(v);
-      else p.resolve(v);
-    }
-  }
-
-  send(command: string, args: readonly RedisArg[] = []): Promise<RedisReply> {
-    if (!this.connected || !this.socket) return Promise.reject(new Error(CLOSED));
-    const upper = command.toUpperCase();
-    if (upper === 'SUBSCRIBE' || upper === 'PSUBSCRIBE') this.subscribed = true;
-    const socket = this.socket;
-    if (!this.corked) {
-      // Commands sent in the same tick leave in one write.
-      this.corked = true;
-      socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        socket.uncork();
-      });
-    }
-    return new Promise<RedisReply>((resolve, reject) => {
-      this.pending.push({ resolve, reject });
-      socket.write(encode(command, args));
-    });
-  }
-
-  close(): void {
-    this.done = true;
-    this.socket?.destroy();
-  }
-
-  /** A new, unconnected socket to the same server. */
-  async duplicate(): Promise<RespSocket> {
-    return new RespSocket(this.url, this.opts);
-  }
+/** An ioredis client for `url` whose connection errors go to `opts.log`. */
+export function createRedis(url: string, opts: RedisConnectOptions = {}): Redis {
+  const client = new Redis(redisOptions(url, opts));
+  let reported = false;
+  client.on('ready', () => (reported = false));
+  client.on('error', (err: Error) => {
+    if (reported) return;
+    reported = true;
+    opts.log?.(err);
+  });
+  return client;
 }
 
 /**
- * A client for the queue's own commands: one connection, made again on the
- * next command after it dropped.
+ * The client for the queue's own commands: one lazily made connection,
+ * reconnected by ioredis. A command that fails because Redis cannot be
+ * reached says so, with the connection's error.
  */
 export class RedisClient {
-  private socket: RespSocket | undefined;
-  private closed = false;
+  readonly io: Redis;
+  private lastError: Error | undefined;
 
   constructor(
     readonly url: string,
-    private readonly opts: RespSocketOptions = {},
+    opts: RedisConnectOptions = {},
   ) {
-    parseRedisUrl(url);
+    this.io = createRedis(url, { lazyConnect: true, ...opts });
+    this.io.on('error', (err: Error) => (this.lastError = err));
+    this.io.on('ready', () => (this.lastError = undefined));
   }
 
-  private async connection(): Promise<RespSocket> {
-    if (this.closed) throw new Error(CLOSED);
-    if (!this.socket || this.socket.ended) this.socket = new RespSocket(this.url, this.opts);
-    const s = this.socket;
-    s.onerror ??= () => {};
-    await s.connect();
-    return s;
+  async call(command: string, ...args: RedisArg[]): Promise<unknown> {
+    try {
+      return await this.io.call(command, ...args);
+    } catch (err) {
+      if (this.lastError && this.io.status !== 'ready') {
+        const { host, port } = this.io.options;
+        throw new Error(`Redis at ${host}:${port} is unreachable: ${this.lastError.message}`, { cause: err });
+      }
+      throw err;
+    }
   }
 
-  async call(command: string, ...args: RedisArg[]): Promise<RedisReply> {
-    const s = await this.connection();
-    return s.send(command, args);
+  /** EVAL of a Lua script (small scripts: no SCRIPT LOAD caching needed). */
+  eval(lua: string, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown> {
+    return this.call('EVAL', lua, keys.length, ...keys, ...args);
   }
 
   /** PING within `timeoutMs`. */
@@ -354,125 +157,13 @@ export class RedisClient {
       ]);
       return r === 'PONG';
     } catch {
-      // A dead connection is replaced by the next command.
-      if (this.socket && !this.socket.connected) this.socket = undefined;
       return false;
     } finally {
       clearTimeout(timer);
     }
   }
 
-  /** EVAL of a Lua script (small scripts: no SCRIPT LOAD caching needed). */
-  eval(lua: string, keys: readonly string[], args: readonly RedisArg[]): Promise<RedisReply> {
-    return this.call('EVAL', lua, keys.length, ...keys, ...args);
-  }
-
   close(): void {
-    this.closed = true;
-    this.socket?.close();
+    this.io.disconnect();
   }
-}
-
-type Callback = (err: Error | null, reply?: unknown) => void;
-
-/**
- * The node_redis 3 client surface Bottleneck.RedisConnection uses, over a
- * RespSocket. Created through `nodeRedisShim(url).createClient()`.
- */
-class NodeRedisLikeClient extends EventEmitter {
-  ready = false;
-  private readonly socket: RespSocket;
-
-  constructor(private readonly url: string) {
-    super();
-    this.socket = new RespSocket(url, { name: 'sdlc-throttle' });
-    this.socket.onmessage = (channel, message) => this.emit('message', channel, message);
-    this.socket.onerror = (err) => this.emit('error', err);
-    this.socket.onclose = (err) => {
-      this.ready = false;
-      if (err) this.emit('error', err);
-      this.emit('end');
-    };
-    this.socket.connect().then(
-      () => {
-        this.ready = true;
-        this.emit('ready');
-      },
-      (err: Error) => this.emit('error', err),
-    );
-  }
-
-  duplicate(): NodeRedisLikeClient {
-    return new NodeRedisLikeClient(this.url);
-  }
-
-  private run(command: string, args: RedisArg[], cb?: Callback): Promise<RedisReply> {
-    const p = this.socket.send(command, args);
-    p.then(
-      (r) => cb?.(null, r),
-      (e: Error) => cb?.(e),
-    );
-    return p;
-  }
-
-  multi(commands: (string | number)[][]) {
-    const exec = (cb: Callback) => {
-      const s = this.socket;
-      const swallow = () => {};
-      s.send('MULTI').catch(swallow);
-      for (const [cmd, ...args] of commands) s.send(String(cmd), args).catch(swallow);
-      s.send('EXEC').then(
-        (replies) => cb(null, replies),
-        (err: Error) => cb(err),
-      );
-    };
-    return { exec, exec_atomic: exec };
-  }
-
-  evalsha(...args: unknown[]): boolean {
-    const cb = typeof args[args.length - 1] === 'function' ? (args.pop() as Callback) : undefined;
-    this.run('EVALSHA', args as RedisArg[], cb).catch(() => {});
-    return true;
-  }
-
-  publish(channel: string, message: string, cb?: Callback): boolean {
-    this.run('PUBLISH', [channel, message], cb).catch((err: Error) => this.emit('error', err));
-    return true;
-  }
-
-  subscribe(channel: string, cb?: Callback): boolean {
-    this.run('SUBSCRIBE', [channel]).then(
-      () => {
-        this.emit('subscribe', channel, 1);
-        cb?.(null, channel);
-      },
-      (err: Error) => (cb ? cb(err) : this.emit('error', err)),
-    );
-    return true;
-  }
-
-  unsubscribe(channel: string, cb?: Callback): boolean {
-    this.run('UNSUBSCRIBE', [channel]).then(
-      () => cb?.(null, channel),
-      (err: Error) => (cb ? cb(err) : this.emit('error', err)),
-    );
-    return true;
-  }
-
-  end(_flush?: boolean): void {
-    this.ready = false;
-    this.socket.close();
-  }
-
-  quit(cb?: Callback): boolean {
-    this.end();
-    cb?.(null, 'OK');
-    return true;
-  }
-}
-
-/** The `redis` module surface Bottleneck.RedisConnection calls (`Redis` option). */
-export function nodeRedisShim(url: string): { createClient(): NodeRedisLikeClient } {
-  parseRedisUrl(url);
-  return { createClient: () => new NodeRedisLikeClient(url) };
 }

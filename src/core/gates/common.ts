@@ -148,7 +148,7 @@ export function finalOutcome(thresholdOk: boolean, hadFailures: boolean, informa
 const matcherCache = new Map<string, (p: string) => boolean>();
 
 /**
- * A glob matcher (picomatch syntax, dotfiles included; see config/glob.ts),
+ * A glob matcher (the config glob syntax, dotfiles included; see config/glob.ts),
  * compiled once per pattern set. Matching takes time linear in the path
  * whatever the patterns: both come from the branch under review.
  */

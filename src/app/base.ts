@@ -13,7 +13,9 @@
  *    with each outcome; only annotated tags that point at the base commit):
  *    the fenced JSON block of the tag message.
  * Neither: no base coverage; the gate says max_drop was not checked.
- * Looked up only when `gates.coverage.max_drop` is set.
+ * Looked up only when `gates.coverage.max_drop` is set (needsBaseCoverage).
+ * The base commit is the pull request's base, or, for a commit evaluated
+ * without a pull request (a push), its first parent (worker.ts).
  */
 import type { SdlcConfig } from '../core/config/schema.js';
 import { errorMessage } from '../core/errors.js';
@@ -143,10 +145,15 @@ async function fromTag(octokit: GitHubClient, at: BaseLookup, log: BaseLog): Pro
   return undefined;
 }
 
+/** Whether the config judges the coverage drop, so the base commit's coverage is worth reading. */
+export function needsBaseCoverage(config: SdlcConfig): boolean {
+  return config.gates.coverage.max_drop !== undefined && config.gates.coverage.enabled;
+}
+
 /** BaseInfo for runGatekeeper: the base commit, with its coverage when max_drop needs it. */
 export async function baseInfo(octokit: GitHubClient, at: BaseLookup, log: BaseLog): Promise<BaseInfo> {
   const info: BaseInfo = { sha: at.sha, ...(at.ref ? { ref: at.ref } : {}) };
-  if (at.config.gates.coverage.max_drop === undefined || !at.config.gates.coverage.enabled) return info;
+  if (!needsBaseCoverage(at.config)) return info;
   const found = await baseCoverage(octokit, at, log);
   if (found) {
     log.info(`base coverage ${found.coveragePct} % from ${found.source}`);

@@ -27,7 +27,10 @@
  *    left out although it has changes, a patch that does not parse, or more
  *    than 3000 files: the `.diff` of the pull request instead; if GitHub
  *    refuses that too, the partial list with a warning); base coverage
- *    (base.ts) when max_drop is set; runGatekeeper.
+ *    (base.ts) when max_drop is set: of the pull request's base, or, without
+ *    a pull request (a push), of the commit's first parent (one GET
+ *    /git/commits/{sha}; a root commit or an unknown commit has no base);
+ *    runGatekeeper.
  * 5. Publishing (src/github/publisher.ts): just before, the pull request is
  *    read again; when its head moved on, this SHA's check runs are completed
  *    but the comment is left alone (an old SHA never overwrites the newer
@@ -57,7 +60,7 @@ import { checkName } from '../core/render/check.js';
 import type { GitHubClient } from '../github/client.js';
 import { ArtifactError, downloadArtifact, type ArtifactArchive, type DownloadLimits } from '../github/artifacts.js';
 import { Publisher, type PublisherLog } from '../github/publisher.js';
-import { baseInfo } from './base.js';
+import { baseInfo, needsBaseCoverage } from './base.js';
 import { httpStatus, readRepoConfig } from './config.js';
 import { RetryableError, type GateJob, type JobContext, type JobProcessor } from './jobs.js';
 
@@ -558,7 +561,12 @@ class JobRun {
       changes = diff.changes;
       warnings.push(...diff.warnings);
       this.checkpoint();
-      base = await baseInfo(this.octokit, { ...this.repo, sha: pull.baseSha, ref: pull.baseRef, config, ...(this.opts.appId !== undefined ? { appId: this.opts.appId } : {}) }, this.log);
+      base = await this.baseOf(pull.baseSha, pull.baseRef, config);
+    } else if (needsBaseCoverage(config)) {
+      // A push: max_drop compares with the commit's first parent.
+      const parent = await this.firstParent();
+      this.checkpoint();
+      if (parent) base = await this.baseOf(parent, job.branch, config);
     }
     const changed = changes ? [...changes.files.keys()] : [];
     const roots = [...inferRoots(parsed.reports, changed), ...hostedRoots(job.repo)];
@@ -591,6 +599,27 @@ class JobRun {
     this.log.info(
       `published: ${result.checkRuns.length} check runs${result.usedStatuses ? ' (as statuses)' : ''}, comment ${result.comment?.action ?? 'none'}, tag ${result.tag ? `${result.tag.action} ${result.tag.name}` : 'none'}, ${result.apiCalls} API calls`,
     );
+  }
+
+  /** The base commit for runGatekeeper, with its coverage when max_drop needs it. */
+  private baseOf(sha: string, ref: string | undefined, config: SdlcConfig): Promise<BaseInfo> {
+    return baseInfo(this.octokit, { ...this.repo, sha, ...(ref ? { ref } : {}), config, ...(this.opts.appId !== undefined ? { appId: this.opts.appId } : {}) }, this.log);
+  }
+
+  /** The evaluated commit's first parent (the git commit object: no diff), or undefined for a root commit or a commit GitHub does not have. */
+  private async firstParent(): Promise<string | undefined> {
+    const sha = this.job.headSha;
+    let parents: { sha: string }[];
+    try {
+      parents = (await this.octokit.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', { ...this.repo, commit_sha: sha })).data.parents;
+    } catch (err) {
+      if (httpStatus(err) !== 404) throw err;
+      this.log.info(`commit ${sha.slice(0, 7)} was not found in ${this.repoName}: max_drop has no base commit`);
+      return undefined;
+    }
+    const first = parents[0]?.sha;
+    this.log.info(first ? `no pull request: max_drop compares with the first parent ${first.slice(0, 7)}` : `${sha.slice(0, 7)} is a root commit: max_drop has no base commit`);
+    return first;
   }
 
   /** Changed lines of the pull request: files API, or the `.diff` when the files API cannot give them all. */

@@ -193,6 +193,136 @@ describe('a pull request and its workflow run', () => {
     const lookups = gh.fake.callsTo('checks/list-for-ref').filter((c) => c.params.ref === MAIN_SHA && c.url.includes('check_name='));
     expect(lookups).toHaveLength(1);
     expect(gh.fake.callsTo('git/get-ref').filter((c) => c.url.includes('sdlc'))).toHaveLength(1); // the push's own tag lookup only
+    // The push looked for its parent (MAIN_SHA is a root commit in the fake); the pull request has its base: no commit lookup.
+    expect(gh.fake.callsTo('git/get-commit').map((c) => c.params.commit_sha)).toEqual([MAIN_SHA]);
+  });
+});
+
+/** The push of MAIN_SHA evaluated with its own artifact: SDLC / verdict on MAIN_SHA says 78.94 %. */
+async function evaluateMainPush() {
+  const s = gh.fake.state;
+  s.addFile('main', '.sdlc.yml', CONFIG);
+  s.addRun({ id: 8001, headSha: MAIN_SHA, headBranch: 'main', event: 'push', name: 'CI' });
+  s.addArtifact(8001, 'sdlc-reports', await reportsZip('main'));
+  await processor()(job('workflow_run', { headSha: MAIN_SHA, workflowRunId: 8001, workflowName: 'CI', branch: 'main' }), jobContext());
+}
+
+/** FEATURE_SHA pushed to main with `parents` (the feature reports: 77.41 %), evaluated from its push run 8002. */
+async function pushFeatureToMain(parents: string[], config = CONFIG, ctx = jobContext()) {
+  const s = gh.fake.state;
+  s.addCommit(FEATURE_SHA, parents);
+  s.addFile(FEATURE_SHA, '.sdlc.yml', config);
+  s.addRun({ id: 8002, headSha: FEATURE_SHA, headBranch: 'main', event: 'push', name: 'CI' });
+  s.addArtifact(8002, 'sdlc-reports', await reportsZip('feature'));
+  gh.fake.calls.length = 0;
+  await processor()(job('workflow_run', { headSha: FEATURE_SHA, workflowRunId: 8002, workflowName: 'CI', branch: 'main' }), ctx);
+}
+
+/** FEATURE_SHA's SDLC / coverage check run, its text, and the coverage metrics of its verdict. */
+function featureCoverage() {
+  const runs = gh.fake.state.checkRuns(FEATURE_SHA);
+  const coverage = byName(runs)['SDLC / coverage']!;
+  return { coverage, text: `${coverage.output.summary ?? ''}\n${coverage.output.text ?? ''}`, metrics: verdictOf(runs).gates.find((g) => g.id === 'coverage')!.metrics };
+}
+
+/** The coverage gate's note when no base coverage is known, as the check run's markdown shows it. */
+const NOT_CHECKED = '- max\\_drop not checked: no coverage is known for the base commit';
+
+/** The base lookups of a job: the SDLC / verdict check runs listed for `sha`, and the tag refs read. */
+function baseLookups(sha: string) {
+  return {
+    checkRuns: gh.fake.callsTo('checks/list-for-ref').filter((c) => c.params.ref === sha && c.url.includes('check_name=')).length,
+    tags: gh.fake.callsTo('git/get-ref').filter((c) => c.params.ref?.includes(sha.slice(0, 7))).length,
+  };
+}
+
+describe('max_drop on a push: the first parent is the base', () => {
+  it('the parent’s published verdict gives the base coverage: a drop over max_drop fails', async () => {
+    await evaluateMainPush();
+    await pushFeatureToMain([MAIN_SHA]);
+    const { coverage, metrics } = featureCoverage();
+    expect(coverage.conclusion).toBe('failure');
+    expect(coverage.output.title).toBe('Coverage 77.41 % >= 70 %; dropped 1.52 points vs 1d86174 (max 1)');
+    // The same numbers as `sdlc-gate check --base-verdict` with the main verdict.
+    expect(metrics).toEqual(metricsOf(cliFeature, 'coverage'));
+    // One light commit read (not the REST commit with its diff), then the parent's verdict check run.
+    expect(gh.fake.callsTo('git/get-commit').map((c) => c.params.commit_sha)).toEqual([FEATURE_SHA]);
+    expect(gh.fake.calls.filter((c) => c.operationId === 'repos/get-commit')).toEqual([]);
+    expect(baseLookups(MAIN_SHA)).toEqual({ checkRuns: 1, tags: 0 });
+  });
+
+  it('a drop within max_drop passes, saying by how much', async () => {
+    await evaluateMainPush();
+    await pushFeatureToMain([MAIN_SHA], CONFIG.replace('max_drop: 1\n', 'max_drop: 2\n'));
+    const { coverage, metrics } = featureCoverage();
+    expect(coverage.conclusion).toBe('success');
+    expect(coverage.output.title).toBe('Coverage 77.41 % >= 70 %; -1.52 vs 1d86174');
+    expect(metrics).toEqual(metricsOf(cliFeature, 'coverage'));
+  });
+
+  it('only the first parent of a merge commit counts', async () => {
+    await evaluateMainPush();
+    await pushFeatureToMain([MAIN_SHA, NEWER_SHA]);
+    const { coverage } = featureCoverage();
+    expect(coverage.output.title).toBe('Coverage 77.41 % >= 70 %; dropped 1.52 points vs 1d86174 (max 1)');
+    expect(baseLookups(NEWER_SHA)).toEqual({ checkRuns: 0, tags: 0 });
+  });
+
+  it('a parent without a published verdict or tag: max_drop is not judged, with the note', async () => {
+    gh.fake.state.addFile('main', '.sdlc.yml', CONFIG);
+    const ctx = jobContext();
+    await pushFeatureToMain([MAIN_SHA], CONFIG, ctx);
+    const { coverage, text, metrics } = featureCoverage();
+    expect(coverage.conclusion).toBe('success');
+    expect(coverage.output.title).toBe('Coverage 77.41 % >= 70 %');
+    expect(text).toContain(NOT_CHECKED);
+    expect(metrics).toEqual(metricsOf(cliFeature, 'coverage', ['base_pct', 'drop']));
+    // Looked for: the parent's verdict check run, then its tag under each outcome.
+    expect(baseLookups(MAIN_SHA)).toEqual({ checkRuns: 1, tags: 3 });
+    expect(ctx.lines.map((l) => l.msg)).toContain('no coverage is known for the base commit 1d86174');
+  });
+
+  it('a root commit has no base: not judged, nothing else looked up', async () => {
+    const ctx = jobContext();
+    await pushFeatureToMain([], CONFIG, ctx);
+    const { coverage, text } = featureCoverage();
+    expect(coverage.conclusion).toBe('success');
+    expect(text).toContain(NOT_CHECKED);
+    expect(gh.fake.callsTo('git/get-commit')).toHaveLength(1);
+    expect(gh.fake.callsTo('checks/list-for-ref').filter((c) => c.url.includes('check_name='))).toEqual([]);
+    expect(ctx.lines.map((l) => l.msg)).toContain('439c13b is a root commit: max_drop has no base commit');
+  });
+
+  it('a commit GitHub does not have (404) has no base either', async () => {
+    const rule = gh.fake.fail({ method: 'GET', path: /\/git\/commits\//, status: 404, body: { message: 'Not Found' } });
+    const ctx = jobContext();
+    await pushFeatureToMain([MAIN_SHA], CONFIG, ctx);
+    const { coverage, text } = featureCoverage();
+    expect(rule.hits).toBe(1);
+    expect(coverage.conclusion).toBe('success');
+    expect(text).toContain(NOT_CHECKED);
+    expect(baseLookups(MAIN_SHA)).toEqual({ checkRuns: 0, tags: 0 });
+    expect(ctx.lines.map((l) => l.msg)).toContain('commit 439c13b was not found in acme/widgets: max_drop has no base commit');
+  });
+
+  it('a 503 on the commit read is retried like any other GitHub read', async () => {
+    gh.fake.fail({ method: 'GET', path: /\/git\/commits\//, status: 503 });
+    await expect(pushFeatureToMain([MAIN_SHA])).rejects.toThrow(RetryableError);
+    // Nothing published: the retry evaluates again.
+    expect(gh.fake.callsTo('checks/create')).toEqual([]);
+  });
+
+  it.each([
+    ['without max_drop', CONFIG.replace('    max_drop: 1\n', '')],
+    ['with the coverage gate off', CONFIG.replace('  coverage:\n', '  coverage:\n    enabled: false\n')],
+  ])('%s: no commit is read and no base is looked up', async (_what, config) => {
+    await evaluateMainPush();
+    await pushFeatureToMain([MAIN_SHA], config);
+    const runs = gh.fake.state.checkRuns(FEATURE_SHA);
+    expect(runs.length).toBeGreaterThanOrEqual(5);
+    expect(runs.every((r) => r.status === 'completed')).toBe(true);
+    expect(gh.fake.callsTo('git/get-commit')).toEqual([]);
+    expect(baseLookups(MAIN_SHA)).toEqual({ checkRuns: 0, tags: 0 });
   });
 });
 

@@ -46,6 +46,7 @@ import {
   contentFileObject,
   diffEntryObject,
   fakeSha,
+  gitCommitObject,
   githubTime,
   installationObject,
   pullObject,
@@ -219,6 +220,7 @@ const PERMISSIONS: Record<string, [PermissionName[], 'read' | 'write']> = {
   'git/delete-ref': [['contents'], 'write'],
   'git/get-ref': [['contents'], 'read'],
   'git/get-tag': [['contents'], 'read'],
+  'git/get-commit': [['contents'], 'read'],
   'repos/get-content': [['contents'], 'read'],
   'repos/compare-commits-with-basehead': [['contents'], 'read'],
   'pulls/get': [['pull_requests'], 'read'],
@@ -895,6 +897,11 @@ function buildHandlers(
       const ref = `refs/${ctx.params.ref ?? ''}`;
       if (!st().refs0(ctx.repo.fullName).delete(ref)) return err(422, 'Reference does not exist', ctx);
       return { status: 204 };
+    },
+    'git/get-commit': (ctx) => {
+      const sha = ctx.params.commit_sha ?? '';
+      const parents = st().commitParents(ctx.repo.fullName, sha);
+      return parents ? { status: 200, json: gitCommitObject(shape(), ctx.repo, sha, parents, st().time()) } : notFound(ctx);
     },
 
     // ---- pull requests ----

@@ -565,27 +565,44 @@ export function pullObject(
   return out;
 }
 
+/** The git data every commit answer shares: author, committer, message, tree, signature. */
+function gitCommitData(api: string, sha: string, date: string): Record<string, unknown> {
+  const person = { name: 'Mona Lisa', email: 'mona@example.com', date };
+  return {
+    author: person,
+    committer: person,
+    message: `Commit ${sha.slice(0, 7)}`,
+    tree: { sha: fakeSha('tree', sha), url: `${api}/git/trees/${fakeSha('tree', sha)}` },
+    verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
+  };
+}
+
+/** A commit as the REST commits API shows it (`GET /commits/{ref}`, compare), without its files. */
 export function commitObject(ctx: ShapeContext, repo: RepoRecord, sha: string, parents: string[], date: string): Record<string, unknown> {
   const api = `${ctx.api}/repos/${repo.fullName}`;
-  const person = { name: 'Mona Lisa', email: 'mona@example.com', date };
   return {
     url: `${api}/commits/${sha}`,
     sha,
     node_id: nodeId('Commit', sha),
     html_url: `${ctx.web}/${repo.fullName}/commit/${sha}`,
     comments_url: `${api}/commits/${sha}/comments`,
-    commit: {
-      url: `${api}/git/commits/${sha}`,
-      author: person,
-      committer: person,
-      message: `Commit ${sha.slice(0, 7)}`,
-      comment_count: 0,
-      tree: { sha: fakeSha('tree', sha), url: `${api}/git/trees/${fakeSha('tree', sha)}` },
-      verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
-    },
+    commit: { url: `${api}/git/commits/${sha}`, ...gitCommitData(api, sha, date), comment_count: 0 },
     author: {},
     committer: {},
     parents: parents.map((p) => ({ sha: p, url: `${api}/commits/${p}`, html_url: `${ctx.web}/${repo.fullName}/commit/${p}` })),
+  };
+}
+
+/** A commit as the git database shows it (`GET /git/commits/{sha}`): no files, no stats, parents as git commit URLs. */
+export function gitCommitObject(ctx: ShapeContext, repo: RepoRecord, sha: string, parents: string[], date: string): Record<string, unknown> {
+  const api = `${ctx.api}/repos/${repo.fullName}`;
+  return {
+    sha,
+    node_id: nodeId('Commit', sha),
+    url: `${api}/git/commits/${sha}`,
+    html_url: `${ctx.web}/${repo.fullName}/commit/${sha}`,
+    ...gitCommitData(api, sha, date),
+    parents: parents.map((p) => ({ sha: p, url: `${api}/git/commits/${p}`, html_url: `${ctx.web}/${repo.fullName}/commit/${p}` })),
   };
 }
 

@@ -168,6 +168,8 @@ export class FakeGitHubState {
   readonly runList: RunRecord[] = [];
   readonly artifactList: ArtifactRecord[] = [];
   readonly compareList: CompareRecord[] = [];
+  /** repo key -> commit SHA -> its parents, first parent first (`addCommit`). */
+  readonly commitMap = new Map<string, Map<string, string[]>>();
   readonly downloads = new Map<string, DownloadRecord>();
   readonly checkSuites = new Map<string, number>();
   permissionSet: Permissions;
@@ -191,7 +193,7 @@ export class FakeGitHubState {
 
   /** Forgets everything, in place (references to this object stay valid). */
   clear(): void {
-    for (const m of [this.repos, this.refMap, this.issueNumbers, this.fileMap, this.downloads, this.checkSuites, this.seq]) m.clear();
+    for (const m of [this.repos, this.refMap, this.issueNumbers, this.fileMap, this.commitMap, this.downloads, this.checkSuites, this.seq]) m.clear();
     for (const a of [this.checkRunList, this.statusList, this.commentList, this.tagList, this.pullList, this.runList, this.artifactList, this.compareList, this.issuedTokens]) {
       a.length = 0;
     }
@@ -412,6 +414,20 @@ export class FakeGitHubState {
     });
   }
 
+  /**
+   * A commit and its parents (first parent first; none: a root commit), as
+   * `GET /git/commits/{sha}` answers. Commits not added here that the fake
+   * knows otherwise (ref targets, pull request heads and bases, run heads)
+   * answer as root commits; any other SHA answers 404.
+   */
+  addCommit(sha: string, parents: string[] = [], repo?: string): void {
+    const r = this.repo(repo);
+    for (const s of [sha, ...parents]) if (!SHA.test(s)) throw new Error(`fake GitHub: ${s} is not a 40-character SHA`);
+    let commits = this.commitMap.get(keyOf(r.fullName));
+    if (!commits) this.commitMap.set(keyOf(r.fullName), (commits = new Map()));
+    commits.set(sha, [...parents]);
+  }
+
   /** Merges into the token's permissions (default: write on everything, read on metadata). */
   setPermissions(perms: Partial<Permissions>): void {
     this.permissionSet = { ...this.permissionSet, ...perms };
@@ -486,6 +502,19 @@ export class FakeGitHubState {
     let id = this.checkSuites.get(k);
     if (id === undefined) this.checkSuites.set(k, (id = this.nextId('checkSuite')));
     return id;
+  }
+
+  /** A commit's parents (see `addCommit`), or undefined when the fake does not know the commit. */
+  commitParents(repo: string, sha: string): string[] | undefined {
+    const r = this.repo(repo);
+    const seeded = this.commitMap.get(keyOf(r.fullName))?.get(sha);
+    if (seeded) return [...seeded];
+    const tagObjects = new Set(this.tagList.filter((t) => t.repo === r.fullName).map((t) => t.sha));
+    const known =
+      [...this.refs0(r.fullName).values()].some((s) => s === sha && !tagObjects.has(s)) ||
+      this.pullList.some((p) => p.repo === r.fullName && (p.headSha === sha || p.baseSha === sha || p.mergeCommitSha === sha)) ||
+      this.runList.some((x) => x.repo === r.fullName && x.headSha === sha);
+    return known ? [] : undefined;
   }
 
   pullsForSha(repo: string, sha: string): PullRecord[] {

@@ -43,8 +43,9 @@
  *   repos/list-commit-statuses-for-ref, repos/get-combined-status-for-ref];
  * - issue comments: list (oldest first, `since`), get, create, update,
  *   delete; bodies over 65536 characters answer 422 [issues/*-comment(s)];
- * - git: create/get tag objects, create/get/update/delete refs; creating an
- *   existing ref answers 422 "Reference already exists" [git/*];
+ * - git: create/get tag objects, get a commit (its parents), create/get/
+ *   update/delete refs; creating an existing ref answers 422 "Reference
+ *   already exists" [git/*];
  * - pulls: get (also as a unified diff with `Accept:
  *   application/vnd.github.diff`), list files (with `patch`, at most 3000),
  *   list (`state`, `head=owner:branch`, `base`), pulls for a commit,
@@ -82,7 +83,8 @@
  * content), addRun({ id, headSha, headBranch, event, pullRequests }),
  * addArtifact(runId, name, zip, { expired }), addComment(n, { body, user }),
  * addCheckRun({ headSha, name, app }) (another app's check run),
- * addCompare({ base, head, files }), setRef('refs/tags/v1', sha),
+ * addCompare({ base, head, files }), addCommit(sha, parents) (a known
+ * commit without one is a root commit), setRef('refs/tags/v1', sha),
  * setPermissions({ checks: 'read', ... }) or readOnly() (a fork pull
  * request's token: writes answer 403 "Resource not accessible by
  * integration"), setRateLimit({ remaining }), expireDownloadUrls().

@@ -3,7 +3,7 @@
  * Parser speed and memory, side by side with the parsers users would
  * otherwise pick, on synthetic monorepo reports (bench/generate.mjs).
  *
- *   npm run build && node bench/run.mjs [--sizes small,large,huge] [--only lcov,cobertura,final,eslint,sarif,cli]
+ *   npm run build && node bench/run.mjs [--sizes small,large,huge] [--only lcov,cobertura,final,eslint,sarif,cli,api]
  *                                       [--runs N] [--timeout SECONDS]
  *
  * Every measurement runs in a fresh child process, so that its peak RSS
@@ -38,6 +38,18 @@
  * command loads from build/app, build/action and build/github and from the
  * GitHub packages (probot, @octokit, @actions): a CLI must load none.
  *
+ * "api" (independent of --sizes) bundles bench/api-calls.ts with esbuild into
+ * .tmp/bench/ and runs it in a child process: for 0, 120 and 5,000 ESLint
+ * findings on a pull request, under the default configuration (check runs
+ * and one comment), it publishes the verdict through the real Publisher
+ * against the fake GitHub of the tests (real HTTP, every request validated
+ * against GitHub's REST description) and counts the requests as the
+ * publisher, the client and the fake saw them. The table shows them by
+ * operation next to the minimum the performance issue defines: one request
+ * per check run (created or completed with its first 50 annotations), one
+ * per further 50 annotations, one list and one edit or create for the
+ * comment.
+ *
  * Writes bench/results.json.
  */
 import { execFileSync, fork, spawn } from 'node:child_process';
@@ -47,6 +59,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DATA_DIR, REPORT_FILES, SIZES, generate } from './generate.mjs';
+
+const ANNOTATIONS_PER_REQUEST = 50;
+/** The operations the issue's minimum is made of; any other request is beyond it. */
+const MINIMUM_OPERATIONS = ['checks/create', 'checks/update', 'issues/list-comments', 'issues/create-comment', 'issues/update-comment'];
 
 const here = fileURLToPath(import.meta.url);
 const root = resolve(dirname(here), '..');
@@ -497,6 +513,91 @@ async function benchCli(size, manifest, reports, o) {
   };
 }
 
+// ---------------------------------------------------------------- GitHub API calls
+
+/** bench/api-calls.ts as one ESM file under .tmp/bench/ (packages external: node_modules resolves from the repository). */
+async function bundleApiCalls() {
+  const { build } = await import('esbuild');
+  const outfile = join(root, '.tmp', 'bench', 'api-calls.mjs');
+  mkdirSync(dirname(outfile), { recursive: true });
+  await build({
+    absWorkingDir: root,
+    entryPoints: ['bench/api-calls.ts'],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'error',
+    sourcemap: false,
+  });
+  return outfile;
+}
+
+/**
+ * The least a publish can cost, as the performance issue defines it: one
+ * request per check run (its create or completion carries the first 50
+ * annotations), one per further 50 annotations, and for the comment one
+ * list plus one edit or create.
+ */
+function minimumRequests(checkRuns) {
+  let n = 2;
+  for (const r of checkRuns) n += 1 + Math.max(0, Math.ceil(r.plannedAnnotations / ANNOTATIONS_PER_REQUEST) - 1);
+  return n;
+}
+
+async function benchApi(o) {
+  const t0 = Date.now();
+  const file = await bundleApiCalls();
+  const r = await new Promise((ok) => {
+    const cp = spawn(process.execPath, [file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [];
+    let err = '';
+    const timer = setTimeout(() => cp.kill('SIGKILL'), o.timeout * 1000);
+    cp.stdout.on('data', (d) => out.push(d));
+    cp.stderr.on('data', (d) => {
+      err = (err + d).slice(-4000);
+    });
+    cp.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      ok({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: err });
+    });
+  });
+  const seconds = (Date.now() - t0) / 1000;
+  const lines = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const error = r.code === 0 ? undefined : r.signal === 'SIGKILL' ? `timeout (${o.timeout} s)` : `exit ${r.code ?? r.signal}: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`;
+  const rows = lines.map((l) => {
+    const minimum = minimumRequests(l.checkRuns);
+    const wrong = [];
+    if (l.apiCalls !== l.requestsSeenByFake) wrong.push(`the publisher counted ${l.apiCalls} requests, the fake saw ${l.requestsSeenByFake}`);
+    if (l.clientRequests !== l.requestsSeenByFake) wrong.push(`the client sent ${l.clientRequests} attempts, the fake saw ${l.requestsSeenByFake}`);
+    for (const c of l.checkRuns) {
+      if (c.annotationsHeld !== c.plannedAnnotations) wrong.push(`${c.name}: ${c.annotationsHeld ?? 'no check run'} annotations on GitHub, ${c.plannedAnnotations} planned`);
+    }
+    if (l.commentsHeld !== 1) wrong.push(`${l.commentsHeld} comments on the pull request, expected 1`);
+    if (l.violations.length) wrong.push(`${l.violations.length} requests GitHub would refuse: ${l.violations.slice(0, 3).join(' | ')}`);
+    return {
+      findings: l.findings,
+      lint: l.lint,
+      checkRuns: l.checkRuns.length,
+      annotations: l.checkRuns.reduce((s, c) => s + c.plannedAnnotations, 0),
+      maxAnnotations: l.maxAnnotations,
+      requests: l.requestsSeenByFake,
+      publisherApiCalls: l.apiCalls,
+      clientRequests: l.clientRequests,
+      minimum,
+      overMinimum: l.requestsSeenByFake - minimum,
+      outsideMinimum: Object.fromEntries(Object.entries(l.byOperation).filter(([op]) => !MINIMUM_OPERATIONS.includes(op))),
+      byOperation: l.byOperation,
+      comment: l.comment,
+      usedStatuses: l.usedStatuses,
+      wrong: wrong.length ? wrong.join('; ') : undefined,
+    };
+  });
+  return { scenario: 'pull request, default .sdlc.yml (5 gates + verdict as check runs, one comment), first evaluation', seconds, rows, error };
+}
+
 // ---------------------------------------------------------------- table
 
 function fmt(n, digits = 2) {
@@ -539,17 +640,52 @@ function printCli(c) {
   return lines.join('\n');
 }
 
+function printApi(a) {
+  const lines = ['\nGitHub API calls per evaluation (real Publisher against the fake GitHub; pull request, default config)'];
+  lines.push(`  ${'findings'.padStart(8)} ${'annotations'.padStart(11)} ${'requests'.padStart(8)} ${'minimum'.padStart(7)} ${'over min'.padStart(8)}  by operation`);
+  for (const row of a.rows) {
+    const ops = Object.entries(row.byOperation)
+      .map(([op, n]) => `${op} ${n}`)
+      .join(', ');
+    lines.push(
+      `  ${String(row.findings).padStart(8)} ${String(row.annotations).padStart(11)} ${String(row.requests).padStart(8)} ${String(row.minimum).padStart(7)} ${`+${row.overMinimum}`.padStart(8)}  ${ops}`,
+    );
+    if (row.wrong) lines.push(`    WRONG: ${row.wrong}`);
+  }
+  if (a.error) lines.push(`  ERROR: ${a.error}`);
+  const outside = [...new Set(a.rows.flatMap((r) => Object.keys(r.outsideMinimum)))];
+  if (outside.length) {
+    lines.push(`  requests of operations the minimum does not count: ${outside.map((op) => `${op} ${a.rows.map((r) => r.outsideMinimum[op] ?? 0).join('/')}`).join(', ')} (per findings count)`);
+  }
+  const first = a.rows[0];
+  if (first) {
+    lines.push(
+      `  requests: as recorded by the fake; the publisher's own count and the client's attempts agree unless WRONG is shown. annotations: sent, at most comment.max_annotations (${first.maxAnnotations}) per check run.`,
+    );
+    lines.push(
+      `  minimum (issue): 1 request per check run (${first.checkRuns} here: create or complete, with its first ${ANNOTATIONS_PER_REQUEST} annotations) + 1 per further ${ANNOTATIONS_PER_REQUEST} annotations + 1 list and 1 edit or create for the comment.`,
+    );
+  }
+  return lines.join('\n');
+}
+
 // ---------------------------------------------------------------- main
 
 async function main() {
   const sizes = opt('sizes', 'small,large').split(',');
-  const only = opt('only', 'lcov,cobertura,final,eslint,sarif,cli').split(',');
+  const only = opt('only', 'lcov,cobertura,final,eslint,sarif,cli,api').split(',');
   const o = { runs: opt('runs') ? Number(opt('runs')) : undefined, timeout: Number(opt('timeout', 600)), slow: Number(opt('slow', 20)) };
   for (const s of sizes) if (!SIZES[s]) throw new Error(`unknown size ${s} (known: ${Object.keys(SIZES).join(', ')})`);
-  try {
-    statSync(join(root, 'build/core/parsers/registry.js'));
-  } catch {
-    throw new Error('build/ is missing: run npm run build first');
+  const sections = ['lcov', 'cobertura', 'final', 'eslint', 'sarif', 'cli', 'api'];
+  for (const s of only) if (!sections.includes(s)) throw new Error(`unknown section ${s} (known: ${sections.join(', ')})`);
+  // Every section but api reads the data of a size and runs build/ (api bundles its own sources).
+  const perSize = only.some((s) => s !== 'api');
+  if (perSize) {
+    try {
+      statSync(join(root, 'build/core/parsers/registry.js'));
+    } catch {
+      throw new Error('build/ is missing: run npm run build first');
+    }
   }
   const started = Date.now();
   const results = { started: new Date(started).toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length, sizes: {} };
@@ -559,7 +695,7 @@ async function main() {
     results.commit = undefined;
   }
   const out = [];
-  for (const size of sizes) {
+  for (const size of perSize ? sizes : []) {
     const manifest = generate(size);
     const reports = [];
     for (const kind of ['lcov', 'cobertura', 'final', 'eslint', 'sarif']) {
@@ -576,6 +712,13 @@ async function main() {
       out.push(printCli(cli));
       process.stderr.write(`${printCli(cli)}\n`);
     }
+  }
+  if (only.includes('api')) {
+    process.stderr.write('  api: bundling bench/api-calls.ts and publishing 0, 120 and 5000 findings\n');
+    const api = await benchApi(o);
+    results.api = api;
+    out.push(printApi(api));
+    process.stderr.write(`${printApi(api)}\n`);
   }
   results.seconds = (Date.now() - started) / 1000;
   writeFileSync(join(root, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -61735,6 +61735,7 @@ var istanbulFinalParser = {
         }
         const summary2 = fc.toSummary();
         file2.addFunctions(summary2.functions.total, summary2.functions.covered);
+        file2.finish();
       } catch (err) {
         throw error63(`${where} could not be read by istanbul: ${errorMessage(err)}`);
       }

@@ -213,6 +213,8 @@ export const istanbulFinalParser: ReportParser = {
         }
         const summary = fc.toSummary();
         file.addFunctions(summary.functions.total, summary.functions.covered);
+        // Pack the file now: its working columns go back to the pool for the next one.
+        file.finish();
       } catch (err) {
         throw error(`${where} could not be read by istanbul: ${errorMessage(err)}`);
       }

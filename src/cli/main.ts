@@ -7,14 +7,11 @@ import { createReadStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { configJsonSchema } from '../core/config/schema.js';
 import { ConfigError, InputError, ReportParseError, errorMessage } from '../core/errors.js';
 import { REPORT_KINDS, type ParsedReport, type ReportKind } from '../core/model/report.js';
 import { formatIds, parseReport } from '../core/parsers/registry.js';
-import { reportsJson, verdictJson } from '../core/render/json.js';
-import { renderMarkdown } from '../core/render/markdown.js';
 import { renderTable, terminalSafe } from '../core/render/table.js';
-import { evaluateLocal, readConfigFile, type ReportRequest } from '../workspace/evaluate.js';
+import type { ReportRequest } from '../workspace/evaluate.js';
 
 export const EXIT = { pass: 0, fail: 1, error: 2 } as const;
 
@@ -97,6 +94,11 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       if (o.base && o.diff) throw new InputError('give either --base or --diff, not both');
       const prog = progress(io, io.isTTY && o.format === 'table');
       const reports: ReportRequest[] = o.report.map((p) => ({ path: p }));
+      const [{ evaluateLocal }, { verdictJson }, { renderMarkdown }] = await Promise.all([
+        import('../workspace/evaluate.js'),
+        import('../core/render/json.js'),
+        import('../core/render/markdown.js'),
+      ]);
       const result = await evaluateLocal({
         cwd: io.cwd,
         ...(o.config ? { config: o.config } : {}),
@@ -134,6 +136,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
           errors.push({ path: f, message: readableFileError(f, err) });
         }
       }
+      const { reportsJson } = await import('../core/render/json.js');
       const json = reportsJson(parsed, errors);
       if (o.format === 'json') io.stdout(`${JSON.stringify(json, null, 2)}\n`);
       else {
@@ -155,6 +158,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     .option('-c, --config <file>', 'config file (default: .sdlc.yml, .sdlc.yaml or .github/sdlc.yml)')
     .option('-q, --quiet', 'print nothing when valid')
     .action(async (o: { config?: string; quiet?: boolean }) => {
+      const { readConfigFile } = await import('../workspace/evaluate.js');
       const { config, path } = await readConfigFile(io.cwd, o.config);
       if (!o.quiet) {
         io.stdout(`${path ?? '(no config file: defaults)'} is valid\n`);
@@ -175,7 +179,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
   program
     .command('schema')
     .description('Print the JSON Schema of .sdlc.yml (for editors).')
-    .action(() => {
+    .action(async () => {
+      const { configJsonSchema } = await import('../core/config/schema.js');
       io.stdout(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
     });
 

@@ -59827,6 +59827,7 @@ var coveragepyParser = {
       const fc = builder.file(path6);
       const r = readFile(fc, e, meta3.branch_coverage === true, skips);
       readFunctions(fc, e.functions, skips);
+      fc.finish();
       if (r.dropped > 0) {
         dropped += r.dropped;
         droppedFiles++;

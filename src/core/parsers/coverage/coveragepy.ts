@@ -220,6 +220,8 @@ export const coveragepyParser: ReportParser = {
       const fc = builder.file(path);
       const r = readFile(fc, e, meta.branch_coverage === true, skips);
       readFunctions(fc, e.functions, skips);
+      // Pack the file now: its working columns go back to the pool for the next one.
+      fc.finish();
       if (r.dropped > 0) {
         dropped += r.dropped;
         droppedFiles++;

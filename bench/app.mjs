@@ -5,7 +5,9 @@
  * against the local fake GitHub (test/helpers/github), each pull request in
  * its own installation with the `widgets` sample's real reports.
  *
- *   node bench/app.mjs [--prs 50] [--workers 1,2,4] [--concurrency 8] [--throttle on|off] [--senders 10]
+ *   node bench/app.mjs [--prs 50] [--workers 1,2,4] [--concurrency 8] [--throttle on|off] [--senders 10] [--json FILE]
+ *
+ * `--json FILE` also writes the rows as JSON (bench/run.mjs's `app` section).
  *
  * Needs Redis (TEST_REDIS_URL, default redis://127.0.0.1:6379). Per
  * configuration it sends 10 signed deliveries per pull request (7 distinct
@@ -22,7 +24,7 @@
  * at most one write a second per installation, as in production; `off`
  * measures the App without it.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -38,6 +40,7 @@ const WORKERS = String(arg('workers', '1,2,4')).split(',').map(Number);
 const CONCURRENCY = Number(arg('concurrency', 8));
 const THROTTLE = arg('throttle', 'on') !== 'off';
 const SENDERS = Number(arg('senders', 10));
+const JSON_OUT = arg('json', undefined);
 
 // The fleet helpers are TypeScript: bundle them (two levels below the root, where they expect to be).
 const outdir = join(root, '.tmp', 'app-bench');
@@ -141,3 +144,4 @@ console.log(`\n${PRS} pull requests (${PRS} installations), ${PRS * 10} webhooks
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const row of table) console.log(line(row));
+if (JSON_OUT) writeFileSync(JSON_OUT, `${JSON.stringify({ prs: PRS, webhooks: PRS * 10, redeliveries: PRS * 3, senders: SENDERS, concurrency: CONCURRENCY, throttle: THROTTLE, rows }, null, 2)}\n`);

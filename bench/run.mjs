@@ -3,7 +3,7 @@
  * Parser speed and memory, side by side with the parsers users would
  * otherwise pick, on synthetic monorepo reports (bench/generate.mjs).
  *
- *   npm run build && node bench/run.mjs [--sizes small,large,huge] [--only lcov,cobertura,final,eslint,sarif,cli,api]
+ *   npm run build && node bench/run.mjs [--sizes small,large,huge] [--only lcov,cobertura,final,eslint,sarif,cli,api,app]
  *                                       [--runs N] [--timeout SECONDS]
  *
  * Every measurement runs in a fresh child process, so that its peak RSS
@@ -38,6 +38,12 @@
  * command loads from build/app, build/action and build/github and from the
  * GitHub packages (probot, @octokit, @actions): a CLI must load none.
  *
+ * "app" (independent of --sizes) runs bench/app.mjs: the App under load on
+ * Redis, one web and 1, 2 and 4 worker processes against the fake GitHub
+ * (webhook acknowledgement p50/p99, webhook to completed checks, API calls
+ * per pull request and per evaluation). Skipped, with a message, when Redis
+ * does not answer.
+ *
  * "api" (independent of --sizes) bundles bench/api-calls.ts with esbuild into
  * .tmp/bench/ and runs it in a child process: for 0, 120 and 5,000 ESLint
  * findings on a pull request, under the default configuration (check runs
@@ -52,7 +58,7 @@
  *
  * Writes bench/results.json.
  */
-import { execFileSync, fork, spawn } from 'node:child_process';
+import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import { createReadStream, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -669,17 +675,37 @@ function printApi(a) {
   return lines.join('\n');
 }
 
+// ---------------------------------------------------------------- app
+
+/** bench/app.mjs in a child process: its table, and its rows as JSON; skipped when Redis does not answer. */
+function benchApp() {
+  const file = join(tmpdir(), `sdlc-bench-app-${process.pid}.json`);
+  const r = spawnSync(process.execPath, [join(root, 'bench/app.mjs'), '--json', file], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 30 * 60_000 });
+  let rows;
+  try {
+    rows = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    rows = undefined;
+  }
+  const tail = (r.stdout ?? '').trim();
+  if (r.status !== 0 || !rows) {
+    const why = r.error ? String(r.error) : `exit ${r.status}`;
+    return { skipped: true, text: `\nThe App under load: not measured (${why}; it needs Redis at TEST_REDIS_URL or redis://127.0.0.1:6379)\n${tail.split('\n').slice(-5).join('\n')}` };
+  }
+  return { ...rows, text: `\nThe App under load (bench/app.mjs)${tail.slice(tail.indexOf('\n'))}` };
+}
+
 // ---------------------------------------------------------------- main
 
 async function main() {
   const sizes = opt('sizes', 'small,large').split(',');
-  const only = opt('only', 'lcov,cobertura,final,eslint,sarif,cli,api').split(',');
+  const only = opt('only', 'lcov,cobertura,final,eslint,sarif,cli,api,app').split(',');
   const o = { runs: opt('runs') ? Number(opt('runs')) : undefined, timeout: Number(opt('timeout', 600)), slow: Number(opt('slow', 20)) };
   for (const s of sizes) if (!SIZES[s]) throw new Error(`unknown size ${s} (known: ${Object.keys(SIZES).join(', ')})`);
-  const sections = ['lcov', 'cobertura', 'final', 'eslint', 'sarif', 'cli', 'api'];
+  const sections = ['lcov', 'cobertura', 'final', 'eslint', 'sarif', 'cli', 'api', 'app'];
   for (const s of only) if (!sections.includes(s)) throw new Error(`unknown section ${s} (known: ${sections.join(', ')})`);
-  // Every section but api reads the data of a size and runs build/ (api bundles its own sources).
-  const perSize = only.some((s) => s !== 'api');
+  // Every section but api and app reads the data of a size and runs build/ (they bundle their own sources).
+  const perSize = only.some((s) => s !== 'api' && s !== 'app');
   if (perSize) {
     try {
       statSync(join(root, 'build/core/parsers/registry.js'));
@@ -719,6 +745,12 @@ async function main() {
     results.api = api;
     out.push(printApi(api));
     process.stderr.write(`${printApi(api)}\n`);
+  }
+  if (only.includes('app')) {
+    process.stderr.write('  app: one web and 1, 2, 4 worker processes on Redis, 50 pull requests (a few minutes)\n');
+    const app = benchApp();
+    results.app = app;
+    out.push(app.text);
   }
   results.seconds = (Date.now() - started) / 1000;
   writeFileSync(join(root, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -200,30 +200,11 @@ export class Publisher {
 
   /** Create (or reset to in_progress) the check runs of every enabled gate and of the verdict. */
   async start(message: string): Promise<void> {
-    if (!this.switches.checks) return;
-    const keys = this.enabledKeys();
-    if (!this.useStatuses) {
-      await this.ensureListed();
-      const now = new Date().toISOString();
-      try {
-        for (const key of keys) {
-          const externalId = externalIdFor(key, this.target.headSha);
-          await this.writeRun(externalId, {
-            name: checkName(key),
-            external_id: externalId,
-            status: 'in_progress',
-            started_at: now,
-            ...(this.runUrl ? { details_url: this.runUrl } : {}),
-            output: { title: fitLine(message, ANNOTATION_TITLE_MAX), summary: fitMarkdown(message, MAX_CHECK_OUTPUT) },
-          });
-        }
-        return;
-      } catch (err) {
-        if (!(err instanceof ChecksForbidden)) throw err;
-        this.switchToStatuses(err);
-      }
-    }
-    for (const key of keys) await this.postStatus(key, 'pending', message);
+    await this.writeEvery(
+      { status: 'in_progress', started_at: new Date().toISOString(), output: { title: fitLine(message, ANNOTATION_TITLE_MAX), summary: fitMarkdown(message, MAX_CHECK_OUTPUT) } },
+      'pending',
+      message,
+    );
   }
 
   /** Complete the check runs, then the comment (when pullNumber is set), then the tag (when tags are on and branch is set). */
@@ -243,23 +224,31 @@ export class Publisher {
 
   /** Complete every check run with a reason (config error, GitHub unavailable, no artifact). */
   async abort(conclusion: 'neutral' | 'failure', title: string, reason: string): Promise<void> {
+    const summary = fitMarkdown(reason, MAX_CHECK_OUTPUT, this.runUrl ? { moreLink: this.runUrl } : {});
+    await this.writeEvery(
+      { status: 'completed', conclusion, completed_at: new Date().toISOString(), output: { title: fitLine(title, ANNOTATION_TITLE_MAX), summary } },
+      STATUS_STATE[conclusion],
+      `${title}: ${reason}`,
+    );
+  }
+
+  /**
+   * Write the same state to the check run of every enabled gate and of the
+   * verdict; with commit statuses instead when Checks is forbidden.
+   */
+  private async writeEvery(fields: Omit<RunBody, 'name' | 'external_id'>, state: 'success' | 'failure' | 'pending', statusText: string): Promise<void> {
     if (!this.switches.checks) return;
     const keys = this.enabledKeys();
-    const summary = fitMarkdown(reason, MAX_CHECK_OUTPUT, this.runUrl ? { moreLink: this.runUrl } : {});
     if (!this.useStatuses) {
       await this.ensureListed();
-      const now = new Date().toISOString();
       try {
         for (const key of keys) {
           const externalId = externalIdFor(key, this.target.headSha);
           await this.writeRun(externalId, {
             name: checkName(key),
             external_id: externalId,
-            status: 'completed',
-            conclusion,
-            completed_at: now,
+            ...fields,
             ...(this.runUrl ? { details_url: this.runUrl } : {}),
-            output: { title: fitLine(title, ANNOTATION_TITLE_MAX), summary },
           });
         }
         return;
@@ -268,7 +257,7 @@ export class Publisher {
         this.switchToStatuses(err);
       }
     }
-    for (const key of keys) await this.postStatus(key, STATUS_STATE[conclusion], `${title}: ${reason}`);
+    for (const key of keys) await this.postStatus(key, state, statusText);
   }
 
   // ------------------------------------------------------------ check runs

@@ -56645,30 +56645,11 @@ var Publisher = class {
   // ------------------------------------------------------------ lifecycle
   /** Create (or reset to in_progress) the check runs of every enabled gate and of the verdict. */
   async start(message) {
-    if (!this.switches.checks) return;
-    const keys = this.enabledKeys();
-    if (!this.useStatuses) {
-      await this.ensureListed();
-      const now = (/* @__PURE__ */ new Date()).toISOString();
-      try {
-        for (const key of keys) {
-          const externalId = externalIdFor(key, this.target.headSha);
-          await this.writeRun(externalId, {
-            name: checkName(key),
-            external_id: externalId,
-            status: "in_progress",
-            started_at: now,
-            ...this.runUrl ? { details_url: this.runUrl } : {},
-            output: { title: fitLine(message, ANNOTATION_TITLE_MAX), summary: fitMarkdown(message, MAX_CHECK_OUTPUT) }
-          });
-        }
-        return;
-      } catch (err) {
-        if (!(err instanceof ChecksForbidden)) throw err;
-        this.switchToStatuses(err);
-      }
-    }
-    for (const key of keys) await this.postStatus(key, "pending", message);
+    await this.writeEvery(
+      { status: "in_progress", started_at: (/* @__PURE__ */ new Date()).toISOString(), output: { title: fitLine(message, ANNOTATION_TITLE_MAX), summary: fitMarkdown(message, MAX_CHECK_OUTPUT) } },
+      "pending",
+      message
+    );
   }
   /** Complete the check runs, then the comment (when pullNumber is set), then the tag (when tags are on and branch is set). */
   async publish(verdict) {
@@ -56686,23 +56667,30 @@ var Publisher = class {
   }
   /** Complete every check run with a reason (config error, GitHub unavailable, no artifact). */
   async abort(conclusion, title, reason) {
+    const summary2 = fitMarkdown(reason, MAX_CHECK_OUTPUT, this.runUrl ? { moreLink: this.runUrl } : {});
+    await this.writeEvery(
+      { status: "completed", conclusion, completed_at: (/* @__PURE__ */ new Date()).toISOString(), output: { title: fitLine(title, ANNOTATION_TITLE_MAX), summary: summary2 } },
+      STATUS_STATE[conclusion],
+      `${title}: ${reason}`
+    );
+  }
+  /**
+   * Write the same state to the check run of every enabled gate and of the
+   * verdict; with commit statuses instead when Checks is forbidden.
+   */
+  async writeEvery(fields, state, statusText) {
     if (!this.switches.checks) return;
     const keys = this.enabledKeys();
-    const summary2 = fitMarkdown(reason, MAX_CHECK_OUTPUT, this.runUrl ? { moreLink: this.runUrl } : {});
     if (!this.useStatuses) {
       await this.ensureListed();
-      const now = (/* @__PURE__ */ new Date()).toISOString();
       try {
         for (const key of keys) {
           const externalId = externalIdFor(key, this.target.headSha);
           await this.writeRun(externalId, {
             name: checkName(key),
             external_id: externalId,
-            status: "completed",
-            conclusion,
-            completed_at: now,
-            ...this.runUrl ? { details_url: this.runUrl } : {},
-            output: { title: fitLine(title, ANNOTATION_TITLE_MAX), summary: summary2 }
+            ...fields,
+            ...this.runUrl ? { details_url: this.runUrl } : {}
           });
         }
         return;
@@ -56711,7 +56699,7 @@ var Publisher = class {
         this.switchToStatuses(err);
       }
     }
-    for (const key of keys) await this.postStatus(key, STATUS_STATE[conclusion], `${title}: ${reason}`);
+    for (const key of keys) await this.postStatus(key, state, statusText);
   }
   // ------------------------------------------------------------ check runs
   async publishChecks(plan, result2) {
@@ -57415,6 +57403,12 @@ function editDistance(a, b) {
 var REPORT_KINDS = ["coverage", "lint", "security", "tests"];
 
 // src/core/stream.ts
+function joinBytes(a, b) {
+  const joined = new Uint8Array(a.length + b.length);
+  joined.set(a);
+  joined.set(b, a.length);
+  return joined;
+}
 function detectBom(head) {
   if (head.length >= 3 && head[0] === 239 && head[1] === 187 && head[2] === 191) return { encoding: "utf-8", bomLength: 3 };
   if (head.length >= 2 && head[0] === 255 && head[1] === 254) return { encoding: "utf-16le", bomLength: 2 };
@@ -57434,12 +57428,7 @@ async function* textChunks(source, opts = {}) {
     opts.onBytes?.(chunk.length);
     let data = chunk;
     if (!decoder) {
-      if (pending) {
-        const joined = new Uint8Array(pending.length + chunk.length);
-        joined.set(pending);
-        joined.set(chunk, pending.length);
-        data = joined;
-      }
+      if (pending) data = joinBytes(pending, chunk);
       if (data.length < 3) {
         pending = data;
         continue;
@@ -57492,12 +57481,7 @@ async function* utf8Blocks(source, opts = {}) {
     opts.onBytes?.(chunk.length);
     let data = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (!started) {
-      if (head) {
-        const joined = new Uint8Array(head.length + chunk.length);
-        joined.set(head);
-        joined.set(chunk, head.length);
-        data = joined;
-      }
+      if (head) data = joinBytes(head, chunk);
       if (data.length < 3) {
         head = data;
         continue;

@@ -3,6 +3,14 @@
  * system: adapters hand it `ByteSource`s (file streams, zip entries, buffers).
  */
 
+/** `a` followed by `b`, in a new array (the first bytes held back until a BOM can be recognised). */
+function joinBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const joined = new Uint8Array(a.length + b.length);
+  joined.set(a);
+  joined.set(b, a.length);
+  return joined;
+}
+
 export type ByteSource = AsyncIterable<Uint8Array>;
 
 /** A byte source over an in-memory buffer or string (tests, small inputs). */
@@ -44,12 +52,7 @@ export async function* textChunks(
     opts.onBytes?.(chunk.length);
     let data = chunk;
     if (!decoder) {
-      if (pending) {
-        const joined = new Uint8Array(pending.length + chunk.length);
-        joined.set(pending);
-        joined.set(chunk, pending.length);
-        data = joined;
-      }
+      if (pending) data = joinBytes(pending, chunk);
       if (data.length < 3) {
         pending = data;
         continue;
@@ -123,12 +126,7 @@ export async function* utf8Blocks(
     // A plain view (not a Buffer subclass): parsers then see one array type.
     let data = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (!started) {
-      if (head) {
-        const joined = new Uint8Array(head.length + chunk.length);
-        joined.set(head);
-        joined.set(chunk, head.length);
-        data = joined;
-      }
+      if (head) data = joinBytes(head, chunk);
       // Hold back the first bytes until a BOM (up to 3 bytes) can be recognised.
       if (data.length < 3) {
         head = data;
